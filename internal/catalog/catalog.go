@@ -1,0 +1,181 @@
+// Package catalog holds the metadata of the data lake (processes, streams,
+// blocks) and of the lakehouse (partitions, temporary files).
+//
+// The Store interface is the contract; implementations live in the
+// sub-packages sqlite (the embedded default) and postgres (production). Both
+// pass the same conformance suite, catalogtest.Run.
+//
+// Identifiers (process, stream and block ids) are canonical lower-case UUID
+// strings. Times are stored with microsecond precision or better and always
+// returned in UTC.
+package catalog
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by lookups of a single row that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrInvalidID is returned (wrapped) when an identifier is not a UUID.
+var ErrInvalidID = errors.New("invalid id: want a UUID such as 0a1b2c3d-0000-4000-8000-000000000000")
+
+// ErrUnavailable marks errors caused by the catalog being unreachable (the
+// database is down, the connection pool is exhausted). The ingestion service
+// maps it to HTTP 503.
+var ErrUnavailable = errors.New("catalog unavailable")
+
+// Process is one instrumented process (spec 2.4, table processes).
+type Process struct {
+	ProcessID       string
+	Exe             string
+	Username        string
+	Realname        string
+	Computer        string
+	Distro          string
+	CPUBrand        string
+	TSCFrequency    int64
+	StartTime       time.Time
+	StartTicks      int64
+	ParentProcessID string            // "" when the process has no parent
+	Properties      map[string]string // never nil on values returned by a Store
+	InsertTime      time.Time         // set by the store on insert
+}
+
+// Stream is one stream of a process (table streams). The metadata fields
+// hold the CBOR-encoded user-defined types that describe the stream's
+// dependency and object queues.
+type Stream struct {
+	StreamID             string
+	ProcessID            string
+	DependenciesMetadata []byte
+	ObjectsMetadata      []byte
+	Tags                 []string          // never nil on values returned by a Store
+	Properties           map[string]string // never nil on values returned by a Store
+	Format               string            // DefaultStreamFormat unless set
+	InsertTime           time.Time         // set by the store on insert
+}
+
+// DefaultStreamFormat is the format of streams inserted without one: the
+// Micromegas transit encoding. OTLP streams use "otlp/v1/logs" and the like.
+const DefaultStreamFormat = "micromegas-transit"
+
+// Block is the metadata of one block of events; its payload is in the
+// object store at blobs/{ProcessID}/{StreamID}/{BlockID}.
+type Block struct {
+	BlockID      string
+	StreamID     string
+	ProcessID    string
+	BeginTime    time.Time
+	BeginTicks   int64
+	EndTime      time.Time
+	EndTicks     int64
+	NbObjects    int32
+	ObjectOffset int64
+	PayloadSize  int64
+	InsertTime   time.Time // set by the store on insert
+}
+
+// BlockFilter selects blocks. Zero-valued fields do not filter.
+type BlockFilter struct {
+	ProcessID string
+	StreamID  string
+	// Tag keeps blocks whose stream carries this tag (a join with streams).
+	Tag string
+	// InsertedFrom and InsertedTo bound insert_time as [from, to).
+	InsertedFrom time.Time
+	InsertedTo   time.Time
+	// Limit caps the number of blocks returned; 0 means no limit.
+	Limit int
+}
+
+// Partition is one lakehouse partition (table lakehouse_partitions): a
+// Parquet file, or an empty record, covering the insert-time range
+// [BeginInsertTime, EndInsertTime) of its source blocks.
+type Partition struct {
+	ViewSetName     string
+	ViewInstanceID  string
+	BeginInsertTime time.Time
+	EndInsertTime   time.Time
+	MinEventTime    time.Time // zero when NumRows == 0
+	MaxEventTime    time.Time // zero when NumRows == 0
+	Updated         time.Time
+	FilePath        string // "" when NumRows == 0
+	FileSize        int64
+	FileSchemaHash  []byte
+	SourceDataHash  []byte
+	NumRows         int64
+}
+
+// PartitionFilter selects partitions, normally of one view instance.
+// Zero-valued fields do not filter: an empty ViewSetName or ViewInstanceID
+// matches every view set or instance.
+type PartitionFilter struct {
+	ViewSetName    string
+	ViewInstanceID string
+	FileSchemaHash []byte // nil: any schema
+	// MinEventTime/MaxEventTime keep partitions whose event-time range
+	// overlaps [MinEventTime, MaxEventTime] (empty partitions never match
+	// when either is set).
+	MinEventTime time.Time
+	MaxEventTime time.Time
+}
+
+// TemporaryFile is an object scheduled for deletion once Expiration passes.
+type TemporaryFile struct {
+	FilePath   string
+	FileSize   int64
+	Expiration time.Time
+}
+
+// Store is the catalog. Implementations are safe for concurrent use by
+// multiple goroutines and by multiple processes sharing one database.
+//
+// Insert methods are idempotent: inserting a row whose id already exists
+// is a no-op and not an error, so clients may retry freely.
+//
+// Methods taking identifiers return an error wrapping ErrInvalidID when one
+// is not a UUID, and errors wrapping ErrUnavailable when the database
+// cannot be reached.
+type Store interface {
+	// InsertProcess records a process if absent.
+	InsertProcess(ctx context.Context, p Process) error
+	// InsertStream records a stream if absent.
+	InsertStream(ctx context.Context, s Stream) error
+	// InsertBlock records a block if absent.
+	InsertBlock(ctx context.Context, b Block) error
+
+	// GetProcess returns one process or ErrNotFound.
+	GetProcess(ctx context.Context, processID string) (Process, error)
+	// GetStream returns one stream or ErrNotFound.
+	GetStream(ctx context.Context, streamID string) (Stream, error)
+	// ListProcesses returns processes ordered by start time.
+	ListProcesses(ctx context.Context) ([]Process, error)
+	// ListStreams returns the streams of a process ordered by insert time.
+	ListStreams(ctx context.Context, processID string) ([]Stream, error)
+	// ListBlocks returns blocks ordered by (insert_time, block_id).
+	ListBlocks(ctx context.Context, f BlockFilter) ([]Block, error)
+
+	// ListPartitions returns partitions ordered by (begin_insert_time, file_path).
+	ListPartitions(ctx context.Context, f PartitionFilter) ([]Partition, error)
+	// ReplacePartitions atomically (one transaction) retires the
+	// partitions of p's view instance whose insert range lies within
+	// [p.BeginInsertTime, p.EndInsertTime] (exact match when begin ==
+	// end), schedules their files in temporary_files with the given
+	// expiration, and inserts p. It returns the retired partitions,
+	// ordered like ListPartitions. A zero p.Updated is set to now.
+	ReplacePartitions(ctx context.Context, p Partition, retiredFileExpiration time.Time) ([]Partition, error)
+
+	// ListExpiredTemporaryFiles returns temporary files whose expiration
+	// is before now, ordered by (expiration, file_path).
+	ListExpiredTemporaryFiles(ctx context.Context, now time.Time) ([]TemporaryFile, error)
+	// DeleteTemporaryFiles removes rows of temporary_files by path.
+	DeleteTemporaryFiles(ctx context.Context, paths []string) error
+
+	// Ping checks that the catalog answers (used by /ready).
+	Ping(ctx context.Context) error
+	// Close releases the connections.
+	Close() error
+}
