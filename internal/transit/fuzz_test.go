@@ -1,0 +1,90 @@
+package transit
+
+import (
+	"errors"
+	"testing"
+)
+
+// checkParseError fails unless err is nil or a *ParseError.
+func checkParseError(t *testing.T, err error) {
+	t.Helper()
+	var pe *ParseError
+	if err != nil && !errors.As(err, &pe) {
+		t.Fatalf("error %v (%T) is not a *ParseError", err, err)
+	}
+}
+
+func FuzzParseDependencies(f *testing.F) {
+	f.Add(handDeps)
+	f.Add(handDeps[:60])
+	f.Add([]byte{})
+	f.Add(dynRecord(3, cat(u64s(1), AppendU32(nil, 0xffffffff))))
+	udts := handDepUDTs()
+	f.Fuzz(func(t *testing.T, buf []byte) {
+		deps, err := ParseDependencies(buf, udts)
+		checkParseError(t, err)
+		// Every dependency record takes at least 9 bytes (index + id).
+		if err == nil && len(deps)*9 > len(buf) {
+			t.Fatalf("%d dependencies from %d bytes", len(deps), len(buf))
+		}
+	})
+}
+
+func FuzzParseObjects(f *testing.F) {
+	f.Add(handObjs)
+	f.Add(handObjs[:40])
+	f.Add([]byte{})
+	f.Add(dynRecord(1, cat(u64s(0x2000, 1), []byte{1}, AppendU32(nil, 4), []byte{0x3d, 0xd8, 0, 0xde})))
+	deps, err := ParseDependencies(handDeps, handDepUDTs())
+	if err != nil {
+		f.Fatal(err)
+	}
+	udts := handObjUDTs()
+	f.Fuzz(func(t *testing.T, buf []byte) {
+		n := 0
+		err := ParseObjects(buf, udts, deps, func(o *Object) error {
+			if o == nil {
+				t.Fatal("nil object")
+			}
+			n++
+			return nil
+		})
+		checkParseError(t, err)
+		// Every object record takes at least 5 bytes (index + size or POD).
+		if n*5 > len(buf) {
+			t.Fatalf("%d objects from %d bytes", n, len(buf))
+		}
+	})
+}
+
+// FuzzParseMetadata also fuzzes the type metadata (CBOR), which comes from
+// the network too.
+func FuzzParseMetadata(f *testing.F) {
+	depMeta, err := EncodeUDTs(handDepUDTs())
+	if err != nil {
+		f.Fatal(err)
+	}
+	objMeta, err := EncodeUDTs(handObjUDTs())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(depMeta, handDeps, objMeta, handObjs)
+	f.Add(objMeta, handObjs, depMeta, handDeps)
+	f.Fuzz(func(t *testing.T, depMeta, depBuf, objMeta, objBuf []byte) {
+		depUDTs, err := DecodeUDTs(depMeta)
+		if err != nil {
+			return
+		}
+		objUDTs, err := DecodeUDTs(objMeta)
+		if err != nil {
+			return
+		}
+		deps, err := ParseDependencies(depBuf, depUDTs)
+		checkParseError(t, err)
+		err = ParseObjects(objBuf, objUDTs, deps, func(o *Object) error {
+			_ = ObjectValue(o).String()
+			return nil
+		})
+		checkParseError(t, err)
+	})
+}

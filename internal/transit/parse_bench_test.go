@@ -1,0 +1,49 @@
+package transit
+
+import "testing"
+
+// benchObjects is 10k LogStringEventV2 and 10k LogStaticStrEvent records,
+// interleaved, referencing the hand-built dependencies.
+func benchObjects() ([]byte, int) {
+	const n = 10_000
+	var buf []byte
+	for i := range n {
+		msg := AppendDynString(AppendI64(AppendU64(nil, 0x2000), int64(i)), "request served in 12 ms")
+		buf = append(buf, dynRecord(1, msg)...)
+		buf = append(buf, podRecord(0, AppendI64(AppendU64(nil, 0x2000), int64(i)))...)
+	}
+	return buf, 2 * n
+}
+
+func BenchmarkParseObjects(b *testing.B) {
+	deps, err := ParseDependencies(handDeps, handDepUDTs())
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf, n := benchObjects()
+	udts := handObjUDTs()
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		count := 0
+		if err := ParseObjects(buf, udts, deps, func(*Object) error { count++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if count != n {
+			b.Fatalf("parsed %d objects, want %d", count, n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/object")
+}
+
+func BenchmarkParseDependencies(b *testing.B) {
+	udts := handDepUDTs()
+	b.SetBytes(int64(len(handDeps)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseDependencies(handDeps, udts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
