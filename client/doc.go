@@ -1,0 +1,25 @@
+// Package client queries the Micromegas analytics service over Apache Arrow
+// Flight SQL.
+//
+// Dial connects to the service, Query streams the result of a SQL query as
+// Arrow record batches and QueryAll collects them. A TimeRange limits the
+// query to an interval of time: it is sent as the query_range_begin and
+// query_range_end headers and lets the server skip the partitions outside
+// it, so queries with a range are much cheaper.
+//
+//	c, err := client.Dial(ctx, "grpc://localhost:50051", client.WithToken(token))
+//	if err != nil { ... }
+//	defer c.Close()
+//	rdr, err := c.Query(ctx, "SELECT time, msg FROM log_entries", client.Last(time.Hour))
+//	if err != nil { ... }
+//	defer rdr.Release()
+//	for rdr.Next() {
+//		batch := rdr.RecordBatch() // valid until the next call to Next
+//		...
+//	}
+//	if err := rdr.Err(); err != nil { ... }
+//
+// Errors from the server are gRPC status errors, possibly wrapped:
+// status.Code(err) is codes.InvalidArgument for a bad query and
+// codes.Unauthenticated for a missing or rejected token.
+package client

@@ -1,0 +1,32 @@
+// Package flightsql serves SQL queries over Apache Arrow Flight SQL, the
+// protocol of the Micromegas analytics service.
+//
+// The server is a thin protocol layer: it reads the Micromegas request
+// headers (query_range_begin, query_range_end, limit, preserve_dictionary),
+// hands the SQL to a [Querier] and streams the record batches it returns.
+// The query engine lives elsewhere; this package only defines the seam.
+//
+// Behaviour compared with the original Micromegas v0.15 service:
+//
+//   - GetFlightInfo(CommandStatementQuery) returns the real result schema
+//     (the original returned an empty one): from the Querier's
+//     [SchemaDescriber] when it has one, else by starting the query and
+//     releasing its reader. It returns one endpoint whose ticket
+//     carries the SQL together with the range, limit and dictionary options,
+//     so that DoGet runs the same query even if its own headers differ.
+//     Tickets whose handle is plain SQL text, as the Python client builds
+//     them, are accepted too; their options come from the DoGet headers.
+//   - Prepared statements: the handle is the SQL text, the dataset schema is
+//     returned, closing is a no-op. Parameters are not supported yet.
+//   - GetTables lists the tables of a [TableLister] (catalog "", schema "",
+//     type "table"); GetCatalogs and GetDbSchemas return empty lists;
+//     GetTableTypes returns "table"; GetSqlInfo names the server
+//     "Micromegas Flight SQL Server".
+//   - Errors carry gRPC codes: InvalidArgument for bad headers and invalid
+//     queries (see [InvalidQueryError]), Canceled and DeadlineExceeded when
+//     the client gives up, Internal otherwise.
+//   - Dictionary-encoded columns are sent as plain arrays unless the request
+//     has "preserve_dictionary: true".
+//   - The gRPC health service (grpc.health.v1) reports SERVING; it bypasses
+//     the authentication interceptors so load balancers need no token.
+package flightsql

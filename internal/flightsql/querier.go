@@ -1,0 +1,87 @@
+package flightsql
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// QueryOptions carries the per-request settings read from gRPC metadata.
+type QueryOptions struct {
+	// Begin and End come from query_range_begin and query_range_end
+	// (RFC3339). Both are zero when the request has no time range.
+	Begin, End time.Time
+	// Limit comes from the "limit" header; 0 means no limit.
+	Limit int64
+	// PreserveDictionary is true when the request has
+	// "preserve_dictionary: true"; otherwise the server sends dictionary
+	// columns as plain arrays.
+	PreserveDictionary bool
+}
+
+// HasRange reports whether the options carry a query time range.
+func (o QueryOptions) HasRange() bool { return !o.Begin.IsZero() || !o.End.IsZero() }
+
+// Querier runs SQL. The reader streams record batches and must be released
+// by the caller. The reader should stop early (Next returns false, Err
+// reports the cause) once ctx is done.
+//
+// Errors that blame the query (bad SQL, unknown table, ...) should implement
+// interface{ InvalidQuery() bool } returning true, for example by wrapping
+// them in [InvalidQueryError]; the server maps them to InvalidArgument.
+// Errors that already carry a gRPC status are passed through unchanged.
+type Querier interface {
+	Query(ctx context.Context, sql string, opts QueryOptions) (array.RecordReader, error)
+}
+
+// SchemaDescriber is an optional interface of a [Querier] that can tell the
+// schema of a query's result without running it. When the Querier does not
+// implement it, GetFlightInfo and CreatePreparedStatement run the query and
+// keep only the schema of its reader.
+type SchemaDescriber interface {
+	Describe(ctx context.Context, sql string, opts QueryOptions) (*arrow.Schema, error)
+}
+
+// TableInfo describes one table listed by a [TableLister].
+type TableInfo struct {
+	Name   string
+	Schema *arrow.Schema
+}
+
+// TableLister is an optional interface of a [Querier] that lists the tables
+// the server reports through GetTables. Without it, GetTables is empty.
+type TableLister interface {
+	Tables(ctx context.Context) ([]TableInfo, error)
+}
+
+// InvalidQueryError marks an error as the user's fault (bad SQL, unknown
+// table or function). The server answers it with codes.InvalidArgument and
+// the error text. Engines may use it or any error type with an
+// InvalidQuery() bool method.
+type InvalidQueryError struct {
+	Err error
+}
+
+// Error returns the text of the wrapped error.
+func (e *InvalidQueryError) Error() string {
+	if e.Err == nil {
+		return "invalid query"
+	}
+	return e.Err.Error()
+}
+
+// Unwrap returns the wrapped error.
+func (e *InvalidQueryError) Unwrap() error { return e.Err }
+
+// InvalidQuery reports true: the query, not the server, is at fault.
+func (e *InvalidQueryError) InvalidQuery() bool { return true }
+
+// IsInvalidQuery reports whether err, or an error it wraps, has an
+// InvalidQuery() method returning true.
+func IsInvalidQuery(err error) bool {
+	var iq interface{ InvalidQuery() bool }
+	return errors.As(err, &iq) && iq.InvalidQuery()
+}

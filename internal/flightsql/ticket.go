@@ -1,0 +1,67 @@
+package flightsql
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+)
+
+// ticketMagic starts the statement handles this server issues. SQL text never
+// starts with a NUL byte, so a handle without it is plain SQL, as sent by
+// clients that build tickets themselves (the Micromegas Python client).
+const ticketMagic = "\x00mmq1"
+
+// ticketPayload is the JSON document after ticketMagic in a statement handle.
+type ticketPayload struct {
+	SQL                string `json:"sql"`
+	Begin              string `json:"begin,omitempty"`
+	End                string `json:"end,omitempty"`
+	Limit              int64  `json:"limit,omitempty"`
+	PreserveDictionary bool   `json:"preserve_dictionary,omitempty"`
+}
+
+// newTicket returns a Flight SQL TicketStatementQuery carrying sql and opts.
+func newTicket(sql string, opts QueryOptions) (*flight.Ticket, error) {
+	p := ticketPayload{SQL: sql, Limit: opts.Limit, PreserveDictionary: opts.PreserveDictionary}
+	if opts.HasRange() {
+		p.Begin = opts.Begin.UTC().Format(time.RFC3339Nano)
+		p.End = opts.End.UTC().Format(time.RFC3339Nano)
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("encode ticket: %w", err)
+	}
+	handle := append([]byte(ticketMagic), body...)
+	raw, err := flightsql.CreateStatementQueryTicket(handle)
+	if err != nil {
+		return nil, fmt.Errorf("encode ticket: %w", err)
+	}
+	return &flight.Ticket{Ticket: raw}, nil
+}
+
+// parseHandle decodes a statement handle. ok is false when the handle is
+// plain SQL text; the caller then reads the options from the headers.
+func parseHandle(handle []byte) (sql string, opts QueryOptions, ok bool, err error) {
+	if !bytes.HasPrefix(handle, []byte(ticketMagic)) {
+		return string(handle), opts, false, nil
+	}
+	var p ticketPayload
+	if err := json.Unmarshal(handle[len(ticketMagic):], &p); err != nil {
+		return "", opts, true, fmt.Errorf("decode ticket: %w", err)
+	}
+	opts.Limit = p.Limit
+	opts.PreserveDictionary = p.PreserveDictionary
+	if p.Begin != "" || p.End != "" {
+		if opts.Begin, err = time.Parse(time.RFC3339Nano, p.Begin); err != nil {
+			return "", opts, true, fmt.Errorf("decode ticket range begin: %w", err)
+		}
+		if opts.End, err = time.Parse(time.RFC3339Nano, p.End); err != nil {
+			return "", opts, true, fmt.Errorf("decode ticket range end: %w", err)
+		}
+	}
+	return p.SQL, opts, true, nil
+}
