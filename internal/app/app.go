@@ -1,0 +1,190 @@
+// Package app assembles the roles of a Micromegas server (ingestion,
+// analytics over FlightSQL) from a Config, so that the command line and
+// the end-to-end tests run the same system.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/micromegas-go/micromegas/internal/blobstore"
+	"github.com/micromegas-go/micromegas/internal/catalog"
+	"github.com/micromegas-go/micromegas/internal/catalog/postgres"
+	"github.com/micromegas-go/micromegas/internal/catalog/sqlite"
+	"github.com/micromegas-go/micromegas/internal/engine"
+	"github.com/micromegas-go/micromegas/internal/flightsql"
+	"github.com/micromegas-go/micromegas/internal/ingest"
+	"github.com/micromegas-go/micromegas/internal/lakehouse"
+)
+
+// Config describes a server. Zero fields take defaults.
+type Config struct {
+	// DataDir holds the embedded catalog, the local object store and the
+	// partition cache (default ./micromegas-data).
+	DataDir string
+	// SQLConnectionString selects the catalog: "postgres://..." for
+	// PostgreSQL; empty for SQLite in DataDir.
+	SQLConnectionString string
+	// ObjectStoreURI selects the object store (file://, mem://, s3://,
+	// gs://, azblob://); empty for a folder in DataDir.
+	ObjectStoreURI string
+	// IngestionAddr and FlightSQLAddr are the listen addresses; port 0
+	// picks a free port.
+	IngestionAddr string
+	FlightSQLAddr string
+	Logger        *slog.Logger
+}
+
+// Default listen addresses.
+const (
+	DefaultDataDir       = "micromegas-data"
+	DefaultIngestionAddr = ingest.DefaultAddr
+	DefaultFlightSQLAddr = "127.0.0.1:50051"
+)
+
+// App is a running server.
+type App struct {
+	cfg       Config
+	log       *slog.Logger
+	catalog   catalog.Store
+	blobs     *blobstore.Store
+	engine    *engine.Engine
+	lake      *lakehouse.Lakehouse
+	ingest    *ingest.Server
+	flightsql *flightsql.Server
+}
+
+// Start opens the stores and starts every role. On error, what was started
+// is stopped again.
+func Start(ctx context.Context, cfg Config) (a *App, err error) {
+	if cfg.DataDir == "" {
+		cfg.DataDir = DefaultDataDir
+	}
+	if cfg.IngestionAddr == "" {
+		cfg.IngestionAddr = DefaultIngestionAddr
+	}
+	if cfg.FlightSQLAddr == "" {
+		cfg.FlightSQLAddr = DefaultFlightSQLAddr
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	dataDir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	a = &App{cfg: cfg, log: cfg.Logger}
+	defer func() {
+		if err != nil {
+			a.Shutdown(context.Background())
+			a = nil
+		}
+	}()
+	if a.catalog, err = openCatalog(ctx, cfg.SQLConnectionString, dataDir); err != nil {
+		return a, err
+	}
+	uri := cfg.ObjectStoreURI
+	if uri == "" {
+		uri = "file://" + filepath.ToSlash(filepath.Join(dataDir, "objects"))
+	}
+	if a.blobs, err = blobstore.Open(ctx, uri); err != nil {
+		return a, fmt.Errorf("open object store: %w", err)
+	}
+	cacheDir := filepath.Join(dataDir, "cache")
+	allowed := []string{cacheDir}
+	if p, ok := a.blobs.LocalPath("views"); ok {
+		allowed = append(allowed, p)
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return a, fmt.Errorf("create cache dir: %w", err)
+	}
+	if a.engine, err = engine.Open(ctx, engine.Options{AllowedDirectories: allowed, TempDir: filepath.Join(dataDir, "tmp")}); err != nil {
+		return a, fmt.Errorf("open engine: %w", err)
+	}
+	if a.lake, err = lakehouse.New(lakehouse.Options{
+		Catalog: a.catalog, Blobs: a.blobs, Engine: a.engine, CacheDir: cacheDir, Logger: a.log,
+	}); err != nil {
+		return a, err
+	}
+	if a.ingest, err = ingest.New(ingest.Options{
+		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log,
+	}); err != nil {
+		return a, err
+	}
+	if err = a.ingest.Start(ctx); err != nil {
+		return a, err
+	}
+	if a.flightsql, err = flightsql.New(flightsql.Options{
+		Addr: cfg.FlightSQLAddr, Querier: querier{a.lake}, Logger: a.log,
+	}); err != nil {
+		return a, err
+	}
+	if err = a.flightsql.Start(ctx); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+func openCatalog(ctx context.Context, conn, dataDir string) (catalog.Store, error) {
+	switch {
+	case conn == "":
+		return sqliteOpen(ctx, filepath.Join(dataDir, "catalog.db"))
+	case strings.HasPrefix(conn, "postgres://"), strings.HasPrefix(conn, "postgresql://"):
+		s, err := postgres.Open(ctx, conn)
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL catalog: %w", err)
+		}
+		return s, nil
+	case strings.HasPrefix(conn, "sqlite://"):
+		return sqliteOpen(ctx, strings.TrimPrefix(conn, "sqlite://"))
+	}
+	return nil, errors.New("unsupported MICROMEGAS_SQL_CONNECTION_STRING: use postgres://user@host:port/db, sqlite:///path/catalog.db, or leave it empty for SQLite in the data folder")
+}
+
+func sqliteOpen(ctx context.Context, path string) (catalog.Store, error) {
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite catalog %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// IngestionAddr is the address the ingestion service listens on.
+func (a *App) IngestionAddr() net.Addr { return a.ingest.Addr() }
+
+// FlightSQLAddr is the address the FlightSQL service listens on.
+func (a *App) FlightSQLAddr() net.Addr { return a.flightsql.Addr() }
+
+// Lakehouse returns the lakehouse, for tests and embedders.
+func (a *App) Lakehouse() *lakehouse.Lakehouse { return a.lake }
+
+// Shutdown stops the roles, then closes the stores. It is safe on a
+// partially started App.
+func (a *App) Shutdown(ctx context.Context) error {
+	var errs []error
+	if a.ingest != nil {
+		errs = append(errs, a.ingest.Shutdown(ctx))
+	}
+	if a.flightsql != nil {
+		errs = append(errs, a.flightsql.Shutdown(ctx))
+	}
+	if a.engine != nil {
+		errs = append(errs, a.engine.Close())
+	}
+	if a.blobs != nil {
+		errs = append(errs, a.blobs.Close())
+	}
+	if a.catalog != nil {
+		errs = append(errs, a.catalog.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,141 @@
+// Package ingest is the HTTP ingestion service: it accepts processes,
+// streams and blocks in the Micromegas protocol (CBOR bodies, spec section
+// 3), writes block payloads to the object store and metadata to the
+// catalog.
+//
+// A block is acknowledged only once its object and its catalog row are both
+// written; the object is written first, so an acknowledged block is never
+// lost and a retry after a failure creates no duplicate (inserts are
+// idempotent, object writes create-only).
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/micromegas-go/micromegas/internal/blobstore"
+	"github.com/micromegas-go/micromegas/internal/catalog"
+)
+
+// DefaultAddr is where the service listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:9000"
+
+// DefaultMaxBodyBytes is the largest accepted request body (413 beyond), as
+// the original.
+const DefaultMaxBodyBytes = 100 << 20
+
+// Options configures a Server.
+type Options struct {
+	// Addr to listen on; port 0 picks a free port (see Server.Addr).
+	Addr    string
+	Catalog catalog.Store
+	Blobs   *blobstore.Store
+	Logger  *slog.Logger
+	// Middleware wraps every ingestion route; it is where authentication
+	// plugs in. /health stays public.
+	Middleware   func(http.Handler) http.Handler
+	MaxBodyBytes int64
+}
+
+// Server is the ingestion HTTP server.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+	http *http.Server
+
+	mu  sync.Mutex
+	lis net.Listener
+}
+
+// New validates opts and builds a server; Start listens.
+func New(opts Options) (*Server, error) {
+	if opts.Catalog == nil || opts.Blobs == nil {
+		return nil, errors.New("ingest: a catalog and an object store are required")
+	}
+	if opts.Addr == "" {
+		opts.Addr = DefaultAddr
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	return s, nil
+}
+
+// Handler returns the routes, for embedding in another server or a test.
+func (s *Server) Handler() http.Handler {
+	wrap := s.opts.Middleware
+	if wrap == nil {
+		wrap = func(h http.Handler) http.Handler { return h }
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /ingestion/insert_process", wrap(s.route(s.insertProcess)))
+	mux.Handle("POST /ingestion/insert_stream", wrap(s.route(s.insertStream)))
+	mux.Handle("POST /ingestion/insert_block", wrap(s.route(s.insertBlock)))
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /ready", s.ready)
+	return mux
+}
+
+// Start listens on opts.Addr and serves in the background.
+func (s *Server) Start(ctx context.Context) error {
+	var lc net.ListenConfig
+	lis, err := lc.Listen(ctx, "tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("ingest: listen on %s: %w", s.opts.Addr, err)
+	}
+	s.mu.Lock()
+	s.lis = lis
+	s.mu.Unlock()
+	go func() {
+		if err := s.http.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("ingestion server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Addr is the address the server listens on, nil before Start.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lis == nil {
+		return nil
+	}
+	return s.lis.Addr()
+}
+
+// Shutdown stops accepting requests and waits for those in flight until
+// ctx ends. It is safe without Start and idempotent.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if err := s.http.Shutdown(ctx); err != nil {
+		return fmt.Errorf("ingest: shutdown: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if err := s.opts.Catalog.Ping(ctx); err != nil {
+		http.Error(w, "catalog not ready: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	if err := s.opts.Blobs.Ping(ctx); err != nil {
+		http.Error(w, "object store not ready: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}

@@ -1,0 +1,32 @@
+package ingest
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/micromegas-go/micromegas/internal/blobstore"
+	"github.com/micromegas-go/micromegas/internal/catalog"
+	"github.com/micromegas-go/micromegas/internal/transit"
+)
+
+// statusFor maps an ingestion error to its HTTP status: 400 for input we
+// cannot accept, 409 for a block id reused with different content, 413 for
+// a body over the limit, 503 when a backing store is
+// unavailable (the client should retry), 500 otherwise.
+func statusFor(err error) int {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, transit.ErrInvalid), errors.Is(err, catalog.ErrInvalidID):
+		return http.StatusBadRequest
+	case errors.Is(err, blobstore.ErrConflict):
+		// A block id reused with another payload: the client is wrong,
+		// and retrying will not help.
+		return http.StatusConflict
+	case errors.Is(err, catalog.ErrUnavailable), errors.Is(err, blobstore.ErrUnavailable):
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}

@@ -1,0 +1,90 @@
+package lakehouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/micromegas-go/micromegas/internal/catalog"
+	"github.com/micromegas-go/micromegas/internal/blobstore"
+	"github.com/micromegas-go/micromegas/internal/transit"
+)
+
+// streamMeta is a stream with its decoded type metadata and its process.
+type streamMeta struct {
+	stream  catalog.Stream
+	process catalog.Process
+	depUDTs []transit.UserDefinedType
+	objUDTs []transit.UserDefinedType
+	conv    timeConverter
+}
+
+// sources caches the metadata of the streams met during one update.
+type sources struct {
+	cat     catalog.Store
+	streams map[string]*streamMeta
+}
+
+func newSources(cat catalog.Store) *sources {
+	return &sources{cat: cat, streams: map[string]*streamMeta{}}
+}
+
+// get returns the metadata of a block's stream, or an error wrapping
+// catalog.ErrNotFound when the stream or its process is not known yet.
+func (s *sources) get(ctx context.Context, b catalog.Block) (*streamMeta, error) {
+	if m, ok := s.streams[b.StreamID]; ok {
+		return m, nil
+	}
+	st, err := s.cat.GetStream(ctx, b.StreamID)
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", b.StreamID, err)
+	}
+	proc, err := s.cat.GetProcess(ctx, st.ProcessID)
+	if err != nil {
+		return nil, fmt.Errorf("process %s: %w", st.ProcessID, err)
+	}
+	m := &streamMeta{stream: st, process: proc}
+	if m.depUDTs, err = transit.DecodeUDTs(st.DependenciesMetadata); err != nil {
+		return nil, fmt.Errorf("stream %s: %w", st.StreamID, err)
+	}
+	if m.objUDTs, err = transit.DecodeUDTs(st.ObjectsMetadata); err != nil {
+		return nil, fmt.Errorf("stream %s: %w", st.StreamID, err)
+	}
+	freq := proc.TSCFrequency
+	if freq <= 0 {
+		freq = estimateFrequency(proc.StartTime, b.EndTime, b.EndTicks)
+	}
+	m.conv = newTimeConverter(proc.StartTime, proc.StartTicks, freq)
+	s.streams[b.StreamID] = m
+	return m, nil
+}
+
+// parseBlock fetches a block's payload and calls fn for each event.
+func (l *Lakehouse) parseBlock(ctx context.Context, b catalog.Block, m *streamMeta, fn func(*transit.Object) error) error {
+	data, err := l.opts.Blobs.Get(ctx, blobstore.BlockKey(b.ProcessID, b.StreamID, b.BlockID))
+	if err != nil {
+		return fmt.Errorf("read block %s: %w", b.BlockID, err)
+	}
+	payload, err := transit.DecodePayload(data)
+	if err != nil {
+		return fmt.Errorf("block %s: %w", b.BlockID, err)
+	}
+	depBuf, err := transit.Decompress(payload.Dependencies)
+	if err != nil {
+		return fmt.Errorf("block %s dependencies: %w", b.BlockID, err)
+	}
+	objBuf, err := transit.Decompress(payload.Objects)
+	if err != nil {
+		return fmt.Errorf("block %s objects: %w", b.BlockID, err)
+	}
+	deps, err := transit.ParseDependencies(depBuf, m.depUDTs)
+	if err != nil {
+		return fmt.Errorf("block %s dependencies: %w", b.BlockID, err)
+	}
+	if err := transit.ParseObjects(objBuf, m.objUDTs, deps, fn); err != nil {
+		return fmt.Errorf("block %s objects: %w", b.BlockID, err)
+	}
+	return nil
+}
+
+func isNotFound(err error) bool { return errors.Is(err, catalog.ErrNotFound) }
