@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/blobstore"
+	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/transit"
 )
 
