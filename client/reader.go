@@ -90,11 +90,12 @@ func (r *reader) open() error {
 // remoteLocation returns the first location of ep unless it designates
 // this same connection.
 func remoteLocation(ep *flight.FlightEndpoint) string {
-	for _, l := range ep.GetLocation() {
-		if u := l.GetUri(); u != "" && u != reuseConnection {
-			return u
-		}
+	locs := ep.GetLocation()
+	if len(locs) == 0 {
 		return ""
+	}
+	if u := locs[0].GetUri(); u != reuseConnection {
+		return u
 	}
 	return ""
 }

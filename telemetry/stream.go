@@ -14,13 +14,12 @@ const maxObjectSize = 128
 // stream is a buffer of events of one kind (log, metrics, thread) that is
 // cut into blocks. This one is shared by goroutines under a mutex.
 type stream struct {
-	id        string
-	tags      []string
-	objUDTs   []transit.UserDefinedType
-	depUDTs   []transit.UserDefinedType
-	capacity  int
-	onFull    func(*rawBlock)
-	startTick int64
+	id       string
+	tags     []string
+	objUDTs  []transit.UserDefinedType
+	depUDTs  []transit.UserDefinedType
+	capacity int
+	onFull   func(*rawBlock)
 
 	mu        sync.Mutex
 	closed    bool
