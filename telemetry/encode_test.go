@@ -1,153 +1,202 @@
 package telemetry
 
 import (
+	"context"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/micromegas-go/micromegas/internal/transit"
 )
 
-// TestLogBlockRoundTrip encodes log events as the library does and decodes
-// them with the transit reader, as the server does.
-func TestLogBlockRoundTrip(t *testing.T) {
-	static := NewLogSite(LevelWarn, "round/trip", "a static message")
-	formatted := NewLogSite(LevelDebug, "round/fmt", "value=%d")
+var (
+	rtStatic    = NewLogSite(LevelWarn, "round/trip", "a static message")
+	rtFormatted = NewLogSite(LevelDebug, "round/fmt", "value=%d")
+	rtTagged    = NewLogSite(LevelError, "round/tagged", "tagged %s")
+	rtInt       = NewMetric("rt_requests", "count")
+	rtFloat     = NewMetric("rt_latency", "ms")
+	rtOuter     = NewSpan("outer")
+	rtInner     = NewSpan("inner")
+	rtFetch     = NewSpan("fetch")
+)
 
-	var full []*rawBlock
-	s := newStream("6f1d2b4e-5a7c-4d3e-9f10-1a2b3c4d5e6f", []string{"log"}, logObjectUDTs, logDependencyUDTs, 1<<20,
-		func(b *rawBlock) { full = append(full, b) })
-	s.writeStatic(static.id, 1000)
-	s.writeString(formatted.id, 2000, "value=7")
-	s.writeString(formatted.id, 3000, "ünïcode ✓")
-	s.writeStatic(static.id, 4000)
-	b := s.take(false)
-	if b == nil || len(full) != 0 {
-		t.Fatalf("want one block from take, got %v and %d full", b, len(full))
+// TestEventsRoundTrip records every event type, sends it to a collector
+// and decodes it with internal/transit as the server does.
+func TestEventsRoundTrip(t *testing.T) {
+	c := newCollector(t)
+	g := startTelemetry(t, Config{URL: c.url(), MaxLevel: LevelDebug, EnableCPUTracing: true,
+		ProcessProperties: map[string]string{"team": "go"}})
+	props := NewPropertySet(Property{"user", "ada"}, Property{"region", "eu"})
+
+	rtStatic.Log()
+	rtFormatted.Logf(7)
+	rtFormatted.LogString("ünïcode ✓")
+	rtTagged.LogfWith(props, "x")
+	rtInt.RecordInt(42)
+	rtFloat.RecordFloat(2.5)
+	rtInt.RecordIntWith(props, 43)
+	rtFloat.RecordFloatWith(props, 3.5)
+
+	track := NewTrack("worker-1", map[string]string{"role": "test"})
+	track.Begin(rtOuter)
+	track.Begin(rtInner)
+	track.End(rtInner)
+	track.End(rtOuter)
+	track.Close()
+
+	ctx, root := StartAsyncSpan(context.Background(), rtFetch)
+	var wg sync.WaitGroup
+	var child AsyncSpan
+	wg.Go(func() {
+		_, child = StartAsyncSpan(ctx, rtFetch)
+		child.End()
+	})
+	wg.Wait()
+	root.End()
+
+	shutdown(t, g)
+	evs := byTime(c.events())
+
+	if len(c.processes) != 1 {
+		t.Fatalf("%d processes", len(c.processes))
 	}
-	if b.nbObjects != 4 || b.offset != 0 {
-		t.Fatalf("block has %d objects at offset %d, want 4 at 0", b.nbObjects, b.offset)
+	p := c.processes[0]
+	if string(p.ProcessID) != g.ProcessID() || p.TSCFrequency <= 0 || p.Properties["team"] != "go" || p.Exe == "" || p.CPUBrand == "" {
+		t.Errorf("process info: %+v", p)
 	}
 
-	const processID = "0b8d7e8c-1111-4222-8333-444455556666"
-	body, err := encodeBlock(processID, 500, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, err := transit.DecodeBlock(body)
-	if err != nil {
-		t.Fatalf("decode block: %v", err)
-	}
-	if string(msg.ProcessID) != processID || string(msg.StreamID) != s.id || msg.NbObjects != 4 {
-		t.Fatalf("block header: %+v", msg)
-	}
-	if msg.BeginTicks != b.begin.ticks-500 || msg.EndTicks != b.end.ticks-500 {
-		t.Errorf("ticks not relative to process start: %d %d", msg.BeginTicks, msg.EndTicks)
-	}
-	// The metadata travels through CBOR as it does in insert_stream.
-	objUDTs := roundTripUDTs(t, logObjectUDTs)
-	depUDTs := roundTripUDTs(t, logDependencyUDTs)
-
-	depBuf, err := transit.Decompress(msg.Payload.Dependencies)
-	if err != nil {
-		t.Fatal(err)
-	}
-	objBuf, err := transit.Decompress(msg.Payload.Objects)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps, err := transit.ParseDependencies(depBuf, depUDTs)
-	if err != nil {
-		t.Fatalf("parse dependencies: %v", err)
-	}
-	type row struct {
+	type logRow struct {
 		typ, target, msg string
 		level            uint32
-		time             int64
+		props            map[string]string
 	}
-	var got []row
-	err = transit.ParseObjects(objBuf, objUDTs, deps, func(o *transit.Object) error {
-		desc, err := o.Obj("desc")
-		if err != nil {
-			return err
+	var logs []logRow
+	for _, e := range byType(evs, "LogStaticStrEvent", "LogStringEventV2", "TaggedLogString") {
+		if e.obj.TypeName == "" {
+			continue
 		}
-		r := row{typ: o.TypeName}
-		if r.target, err = desc.Str("target"); err != nil {
-			return err
-		}
-		if r.level, err = desc.U32("level"); err != nil {
-			return err
-		}
-		if r.time, err = o.I64("time"); err != nil {
-			return err
-		}
-		if o.TypeName == "LogStaticStrEvent" {
-			r.msg, err = desc.Str("fmt_str")
+		desc := must[*transit.Object](t)(e.obj.Obj("desc"))
+		r := logRow{typ: e.obj.TypeName, target: must[string](t)(desc.Str("target")), level: must[uint32](t)(desc.U32("level"))}
+		if e.obj.TypeName == "LogStaticStrEvent" {
+			r.msg = must[string](t)(desc.Str("fmt_str"))
 		} else {
-			r.msg, err = o.Str("msg")
+			r.msg = must[string](t)(e.obj.Str("msg"))
 		}
-		got = append(got, r)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("parse objects: %v", err)
+		if e.obj.TypeName == "TaggedLogString" {
+			r.props = must[map[string]string](t)(must[*transit.Object](t)(e.obj.Obj("properties")).PropertyMap())
+		}
+		if !slices.Equal(e.tags, []string{"log"}) {
+			t.Errorf("log event in a stream tagged %v", e.tags)
+		}
+		logs = append(logs, r)
 	}
-	want := []row{
-		{"LogStaticStrEvent", "round/trip", "a static message", 3, 1000},
-		{"LogStringEventV2", "round/fmt", "value=7", 5, 2000},
-		{"LogStringEventV2", "round/fmt", "ünïcode ✓", 5, 3000},
-		{"LogStaticStrEvent", "round/trip", "a static message", 3, 4000},
+	wantLogs := []logRow{
+		{"LogStaticStrEvent", "round/trip", "a static message", 3, nil},
+		{"LogStringEventV2", "round/fmt", "value=7", 5, nil},
+		{"LogStringEventV2", "round/fmt", "ünïcode ✓", 5, nil},
+		{"TaggedLogString", "round/tagged", "tagged x", 2, map[string]string{"user": "ada", "region": "eu"}},
 	}
-	if len(got) != len(want) {
-		t.Fatalf("got %d events, want %d: %+v", len(got), len(want), got)
+	if len(logs) != len(wantLogs) {
+		t.Fatalf("logs: got %+v", logs)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("event %d: got %+v, want %+v", i, got[i], want[i])
+	for i, w := range wantLogs {
+		g := logs[i]
+		if g.typ != w.typ || g.target != w.target || g.msg != w.msg || g.level != w.level || len(g.props) != len(w.props) {
+			t.Errorf("log %d: got %+v, want %+v", i, g, w)
+		}
+		for k, v := range w.props {
+			if g.props[k] != v {
+				t.Errorf("log %d: property %s=%q, want %q", i, k, g.props[k], v)
+			}
 		}
 	}
-}
 
-func roundTripUDTs(t *testing.T, udts []transit.UserDefinedType) []transit.UserDefinedType {
-	t.Helper()
-	b, err := transit.EncodeUDTs(udts)
-	if err != nil {
-		t.Fatal(err)
+	type metricRow struct {
+		typ, name, unit string
+		value           float64
+		tagged          bool
 	}
-	out, err := transit.DecodeUDTs(b)
-	if err != nil {
-		t.Fatal(err)
+	var metrics []metricRow
+	for _, e := range byType(evs, "IntegerMetricEvent", "FloatMetricEvent", "TaggedIntegerMetricEvent", "TaggedFloatMetricEvent") {
+		desc := must[*transit.Object](t)(e.obj.Obj("desc"))
+		name := must[string](t)(desc.Str("name"))
+		if name != "rt_requests" && name != "rt_latency" {
+			continue // the telemetry's own metrics
+		}
+		r := metricRow{typ: e.obj.TypeName, name: name, unit: must[string](t)(desc.Str("unit"))}
+		if v, err := e.obj.F64("value"); err == nil {
+			r.value = v
+		} else {
+			r.value = float64(must[uint64](t)(e.obj.U64("value")))
+		}
+		if ps, err := e.obj.Obj("properties"); err == nil {
+			m := must[map[string]string](t)(ps.PropertyMap())
+			r.tagged = m["user"] == "ada" && m["region"] == "eu"
+		}
+		if must[string](t)(desc.Str("target")) == "" {
+			t.Errorf("metric %s has no target", name)
+		}
+		metrics = append(metrics, r)
 	}
-	return out
-}
+	wantMetrics := []metricRow{
+		{"IntegerMetricEvent", "rt_requests", "count", 42, false},
+		{"FloatMetricEvent", "rt_latency", "ms", 2.5, false},
+		{"TaggedIntegerMetricEvent", "rt_requests", "count", 43, true},
+		{"TaggedFloatMetricEvent", "rt_latency", "ms", 3.5, true},
+	}
+	if !slices.Equal(metrics, wantMetrics) {
+		t.Errorf("metrics:\n got %+v\nwant %+v", metrics, wantMetrics)
+	}
 
-// TestStreamCutsFullBlocks checks that a stream hands over a block when its
-// buffer fills, with running object offsets.
-func TestStreamCutsFullBlocks(t *testing.T) {
-	site := NewLogSite(LevelInfo, "cut", "x")
-	var full []*rawBlock
-	s := newStream("s", nil, logObjectUDTs, logDependencyUDTs, 4*maxObjectSize, func(b *rawBlock) { full = append(full, b) })
-	const n = 100
-	for i := range n {
-		s.writeStatic(site.id, int64(i))
-	}
-	last := s.take(true)
-	var total int64
-	var offset int64
-	for _, b := range append(full, last) {
-		if b.offset != offset {
-			t.Fatalf("block offset %d, want %d", b.offset, offset)
+	thread := byType(evs, "BeginThreadSpanEvent", "EndThreadSpanEvent")
+	var names []string
+	var last int64
+	for i, e := range thread {
+		desc := must[*transit.Object](t)(e.obj.Obj("thread_span_desc"))
+		names = append(names, e.obj.TypeName[:3]+":"+must[string](t)(desc.Str("name")))
+		if e.stream.Properties["thread-name"] != "worker-1" || e.stream.Properties["role"] != "test" || e.stream.Properties["thread-id"] == "" {
+			t.Errorf("track stream properties %v", e.stream.Properties)
 		}
-		offset += int64(b.nbObjects)
-		total += int64(b.nbObjects)
-		if len(b.buf) > 4*maxObjectSize {
-			t.Errorf("block of %d bytes exceeds the capacity", len(b.buf))
+		if e.index != int64(i) {
+			t.Errorf("span event %d has index %d in its stream", i, e.index)
+		}
+		tm := must[int64](t)(e.obj.I64("time"))
+		if tm < last || tm < p.StartTicks {
+			t.Errorf("span times not increasing: %d after %d (start %d)", tm, last, p.StartTicks)
+		}
+		last = tm
+		if must[uint32](t)(desc.U32("line")) == 0 || must[string](t)(desc.Str("file")) == "" {
+			t.Errorf("span desc without location: %v", transit.ObjectValue(desc))
 		}
 	}
-	if total != n || len(full) < 2 {
-		t.Fatalf("%d events in %d full blocks, want %d events in several", total, len(full), n)
+	if want := []string{"Beg:outer", "Beg:inner", "End:inner", "End:outer"}; !slices.Equal(names, want) {
+		t.Errorf("thread spans %v, want %v", names, want)
 	}
-	s.writeStatic(site.id, 0)
-	if b := s.take(false); b != nil {
-		t.Fatal("a closed stream accepted an event")
+
+	async := byType(evs, "BeginAsyncSpanEvent", "EndAsyncSpanEvent")
+	type asyncRow struct {
+		typ        string
+		id, parent uint64
+		depth      uint32
+	}
+	got := map[asyncRow]bool{}
+	for _, e := range async {
+		desc := must[*transit.Object](t)(e.obj.Obj("span_desc"))
+		if must[string](t)(desc.Str("name")) != "fetch" {
+			t.Errorf("async span name %v", transit.ObjectValue(desc))
+		}
+		got[asyncRow{e.obj.TypeName, must[uint64](t)(e.obj.U64("span_id")), must[uint64](t)(e.obj.U64("parent_span_id")), must[uint32](t)(e.obj.U32("depth"))}] = true
+	}
+	for _, w := range []asyncRow{
+		{"BeginAsyncSpanEvent", root.ID(), 0, 0}, {"EndAsyncSpanEvent", root.ID(), 0, 0},
+		{"BeginAsyncSpanEvent", child.ID(), root.ID(), 1}, {"EndAsyncSpanEvent", child.ID(), root.ID(), 1},
+	} {
+		if !got[w] {
+			t.Errorf("missing async event %+v in %v", w, got)
+		}
+	}
+	if root.ID() == 0 || child.ID() == root.ID() {
+		t.Errorf("span ids %d %d", root.ID(), child.ID())
 	}
 }
 

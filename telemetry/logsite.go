@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"unicode/utf8"
 )
 
 // LogSite is the static description of one log call site: its level,
@@ -17,7 +19,11 @@ import (
 //
 //	logStarted.Log()
 //	logServed.Logf(path, ms)
+//
+// A call on a site whose level is filtered out costs one atomic load.
 type LogSite struct {
+	enabled atomic.Bool // level passes the filter of its target
+
 	id     uint64
 	level  Level
 	target string
@@ -29,26 +35,40 @@ type LogSite struct {
 	targetID, formatID, moduleID, fileID uint64
 }
 
-// NewLogSite registers a log call site. The caller's file and line are
-// recorded. The message is used verbatim by Log and as the format by Logf.
+// NewLogSite registers a log call site. The caller's file, line and
+// package are recorded. The message is used verbatim by Log and as the
+// format by Logf.
 func NewLogSite(level Level, target, message string) *LogSite {
 	return newLogSite(level, target, message, 2)
 }
 
 func newLogSite(level Level, target, message string, skip int) *LogSite {
-	s := &LogSite{id: newID(), level: level, target: target, format: message}
-	if pc, file, line, ok := runtime.Caller(skip); ok {
-		s.file, s.line = file, uint32(line)
-		if fn := runtime.FuncForPC(pc); fn != nil {
-			s.module = packagePath(fn.Name())
-		}
-	}
+	s := &LogSite{level: level, target: target, format: message}
+	s.module, s.file, s.line = caller(skip + 1)
 	s.targetID = reg.internString(s.target)
 	s.formatID = reg.internString(s.format)
 	s.moduleID = reg.internString(s.module)
 	s.fileID = reg.internString(s.file)
-	reg.addLogSite(s)
+	levels.mu.Lock()
+	defer levels.mu.Unlock()
+	reg.mu.Lock()
+	s.id = reg.addLocked(s)
+	reg.sites = append(reg.sites, s)
+	reg.mu.Unlock()
+	s.enabled.Store(s.level <= levelForLocked(s.target))
 	return s
+}
+
+// caller returns the package, file and line skip frames up.
+func caller(skip int) (module, file string, line uint32) {
+	pc, file, l, ok := runtime.Caller(skip + 1)
+	if !ok {
+		return "", "", 0
+	}
+	if fn := runtime.FuncForPC(pc); fn != nil {
+		module = packagePath(fn.Name())
+	}
+	return module, file, uint32(l)
 }
 
 // packagePath turns "github.com/a/b.(*T).M" into "github.com/a/b".
@@ -63,39 +83,147 @@ func packagePath(funcName string) string {
 // Level returns the site's level.
 func (s *LogSite) Level() Level { return s.level }
 
-// Enabled reports whether the site's level passes the maximum level; use
-// it to skip computing expensive arguments.
-func (s *LogSite) Enabled() bool { return s.level <= Level(maxLevel.Load()) }
+// Target returns the site's target.
+func (s *LogSite) Target() string { return s.target }
+
+// Enabled reports whether the site's level passes the filter of its
+// target; use it to skip computing expensive arguments.
+func (s *LogSite) Enabled() bool { return s.enabled.Load() }
 
 // Log records the site's message as is: no formatting, no allocation.
 func (s *LogSite) Log() {
-	if !s.Enabled() {
-		return
-	}
-	if t := active.Load(); t != nil {
-		t.logs.writeStatic(s.id, now())
+	if s.enabled.Load() {
+		s.logStatic()
 	}
 }
 
-// Logf records the site's message used as a fmt format with args.
+// Logf records the site's message used as a fmt format with args. The
+// message is formatted in the calling goroutine, into a pooled buffer.
 func (s *LogSite) Logf(args ...any) {
-	if !s.Enabled() {
-		return
-	}
-	if t := active.Load(); t != nil {
-		t.logs.writeString(s.id, now(), fmt.Sprintf(s.format, args...))
+	if s.enabled.Load() {
+		s.logf(nil, args)
 	}
 }
 
 // LogString records msg under the site's level and target, ignoring the
 // site's message.
 func (s *LogSite) LogString(msg string) {
-	if !s.Enabled() {
+	if s.enabled.Load() {
+		s.logText(nil, msg)
+	}
+}
+
+// LogWith records the site's message with a set of properties (a
+// TaggedLogString event). Properties named "target" or "level" override
+// the site's in the analytics.
+func (s *LogSite) LogWith(props *PropertySet) {
+	if s.enabled.Load() {
+		s.logText(props, s.format)
+	}
+}
+
+// LogfWith records the formatted message with a set of properties.
+func (s *LogSite) LogfWith(props *PropertySet, args ...any) {
+	if s.enabled.Load() {
+		s.logf(props, args)
+	}
+}
+
+// LogStringWith records msg with a set of properties.
+func (s *LogSite) LogStringWith(props *PropertySet, msg string) {
+	if s.enabled.Load() {
+		s.logText(props, msg)
+	}
+}
+
+func (s *LogSite) logStatic() {
+	sys := active.Load()
+	if sys == nil {
 		return
 	}
-	if t := active.Load(); t != nil {
-		t.logs.writeString(s.id, now(), msg)
+	t := now()
+	sh, pid := sys.acquireShard()
+	w := &sh.writers[kindLog]
+	b := w.reserve(logStaticSize)
+	b[0] = logStaticStrEvent
+	putU64(b[1:], s.id)
+	putI64(b[9:], t)
+	w.commit(logStaticSize)
+	sys.releaseShard(pid)
+	if s.level <= sys.triggerLevel {
+		sys.keepRecent()
 	}
+}
+
+// scratch holds the buffers Logf formats into.
+var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+func (s *LogSite) logf(props *PropertySet, args []any) {
+	sys := active.Load()
+	if sys == nil {
+		return
+	}
+	t := now()
+	bp := scratch.Get().(*[]byte)
+	*bp = fmt.Appendf((*bp)[:0], s.format, args...)
+	writeLogText(sys, s, t, props, *bp)
+	if cap(*bp) <= 64<<10 {
+		scratch.Put(bp)
+	}
+}
+
+func (s *LogSite) logText(props *PropertySet, msg string) {
+	sys := active.Load()
+	if sys == nil {
+		return
+	}
+	writeLogText(sys, s, now(), props, msg)
+}
+
+// writeLogText writes a LogStringEventV2, or a TaggedLogString when props
+// is not nil. A message longer than the buffer allows is truncated.
+func writeLogText[T string | []byte](sys *system, s *LogSite, t int64, props *PropertySet, msg T) {
+	header := logStringHeader
+	if props != nil {
+		header = taggedLogHeader
+	}
+	if limit := sys.capacity[kindLog] - header - dynStringHeader - maxObjectSize; len(msg) > limit {
+		msg = truncateUTF8(msg, limit)
+	}
+	size := header + dynStringHeader + len(msg)
+	sh, pid := sys.acquireShard()
+	w := &sh.writers[kindLog]
+	b := w.reserve(size)
+	putU32(b[1:], uint32(size-5))
+	putU64(b[5:], s.id)
+	if props == nil {
+		b[0] = logStringEventV2
+		putI64(b[13:], t)
+	} else {
+		b[0] = taggedLogString
+		putU64(b[13:], props.id)
+		putI64(b[21:], t)
+	}
+	d := b[header:]
+	d[0] = 2 // utf8
+	putU32(d[1:], uint32(len(msg)))
+	copy(d[5:], msg)
+	w.commit(size)
+	sys.releaseShard(pid)
+	if s.level <= sys.triggerLevel {
+		sys.keepRecent()
+	}
+}
+
+// truncateUTF8 cuts s to at most n bytes on a character boundary.
+func truncateUTF8[T string | []byte](s T, n int) T {
+	if n < 0 {
+		n = 0
+	}
+	for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 type siteKey struct {
@@ -112,7 +240,7 @@ var dynamicSites sync.Map // siteKey → *LogSite
 // convenience that looks the site up by its text; for hot paths declare a
 // LogSite and use its methods.
 func Logf(level Level, target, format string, args ...any) {
-	if level > Level(maxLevel.Load()) {
+	if level > Level(loosest.Load()) {
 		return
 	}
 	key := siteKey{level, target, format}

@@ -5,20 +5,9 @@ import (
 	"os"
 	"os/user"
 	"runtime"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/micromegas-go/micromegas/internal/transit"
-)
-
-// Environment variables read by Init.
-const (
-	EnvTelemetryURL      = "MICROMEGAS_TELEMETRY_URL"
-	EnvFlushPeriod       = "MICROMEGAS_FLUSH_PERIOD"
-	EnvMaxLevel          = "MICROMEGAS_MAX_LEVEL"
-	EnvProcessProperties = "MICROMEGAS_PROCESS_PROPERTIES"
-	EnvParentProcess     = "MICROMEGAS_TELEMETRY_PARENT_PROCESS"
 )
 
 // newProcessInfo describes this process (spec 2.4).
@@ -39,24 +28,15 @@ func newProcessInfo(processID string, start dualTime, props map[string]string) t
 	}
 	if u, err := user.Current(); err == nil {
 		info.Username, info.Realname = u.Username, u.Name
+		if info.Realname == "" {
+			info.Realname = u.Username
+		}
 	}
 	info.Computer, _ = os.Hostname()
 	if parent := os.Getenv(EnvParentProcess); parent != "" {
 		info.ParentProcessID = transit.UUID(parent)
 	}
 	return info
-}
-
-// parseProperties parses "k=v,k=v"; malformed items are ignored.
-func parseProperties(s string) map[string]string {
-	props := map[string]string{}
-	for item := range strings.SplitSeq(s, ",") {
-		k, v, ok := strings.Cut(item, "=")
-		if k = strings.TrimSpace(k); ok && k != "" {
-			props[k] = strings.TrimSpace(v)
-		}
-	}
-	return props
 }
 
 func distro() string {
@@ -74,7 +54,12 @@ func distro() string {
 	return runtime.GOOS
 }
 
+// cpuBrand is the CPUID brand string on amd64, "aarch64" on arm64, else
+// the model name of /proc/cpuinfo or the architecture.
 func cpuBrand() string {
+	if b := cpuBrandString(); b != "" {
+		return b
+	}
 	f, err := os.Open("/proc/cpuinfo")
 	if err != nil {
 		return runtime.GOARCH
@@ -87,18 +72,4 @@ func cpuBrand() string {
 		}
 	}
 	return runtime.GOARCH
-}
-
-// parseFlushPeriod reads MICROMEGAS_FLUSH_PERIOD: seconds, or a Go duration.
-func parseFlushPeriod(s string) (time.Duration, bool) {
-	if s == "" {
-		return 0, false
-	}
-	if d, err := time.ParseDuration(s); err == nil && d > 0 {
-		return d, true
-	}
-	if secs, err := strconv.ParseFloat(s, 64); err == nil && secs > 0 {
-		return time.Duration(secs * float64(time.Second)), true
-	}
-	return 0, false
 }

@@ -5,28 +5,31 @@ import (
 	"sync/atomic"
 )
 
-// Static metadata (log sites, their strings) is registered once and then
-// referenced by a 64-bit id in events, as the original references it by
-// address. Ids are unique across every kind of dependency of the process,
-// because readers keep all dependencies of a block in one map.
-
-var nextID atomic.Uint64
-
-func newID() uint64 { return nextID.Add(1) }
-
-// registry maps ids to the static metadata they name. It is written when a
-// site is created (rare) and read by the encoder goroutine.
+// Static metadata (log sites, metrics, spans, property sets and their
+// strings) is registered once and then referenced by a 64-bit id in events,
+// as the original references it by address. Ids are small integers unique
+// across every kind of dependency of the process, because readers keep all
+// dependencies of a block in one map; the dispatcher indexes its per-block
+// "already sent" marks by id.
 type registry struct {
 	mu      sync.RWMutex
-	strings map[string]uint64 // text → id
-	texts   map[uint64]string // id → text
-	logs    map[uint64]*LogSite
+	items   []any // items[id]; items[0] is unused. Append-only.
+	strings map[string]uint64
+	sites   []*LogSite // for level changes
 }
 
-var reg = registry{
-	strings: map[string]uint64{},
-	texts:   map[uint64]string{},
-	logs:    map[uint64]*LogSite{},
+var reg = registry{items: []any{nil}, strings: map[string]uint64{}}
+
+// add registers v under a new id.
+func (r *registry) add(v any) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.addLocked(v)
+}
+
+func (r *registry) addLocked(v any) uint64 {
+	r.items = append(r.items, v)
+	return uint64(len(r.items) - 1)
 }
 
 // internString returns the id of a static string, registering it once.
@@ -42,27 +45,21 @@ func (r *registry) internString(s string) uint64 {
 	if id, ok := r.strings[s]; ok {
 		return id
 	}
-	id = newID()
+	id = r.addLocked(s)
 	r.strings[s] = id
-	r.texts[id] = s
 	return id
 }
 
-func (r *registry) addLogSite(s *LogSite) {
-	r.mu.Lock()
-	r.logs[s.id] = s
-	r.mu.Unlock()
-}
-
-func (r *registry) logSite(id uint64) *LogSite {
+// snapshot returns the registered items. Items never change once
+// registered, so the slice can be read without the lock.
+func (r *registry) snapshot() []any {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.logs[id]
+	return r.items
 }
 
-func (r *registry) text(id uint64) (string, bool) {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	s, ok := r.texts[id]
-	return s, ok
-}
+// asyncSpanIDs hands out async span ids in ranges of spanIDBatch to each
+// P, so that an async span does not touch a shared counter.
+var asyncSpanIDs atomic.Uint64
+
+const spanIDBatch = 1024

@@ -2,58 +2,210 @@ package telemetry
 
 import "github.com/micromegas-go/micromegas/internal/transit"
 
-// The queue layouts this library emits. Names, members and type indices
-// follow the original Rust library (spec 2.2), so original servers and
-// readers understand our blocks. Every POD record is little-endian with the
-// offsets declared here.
+// The queue layouts this library emits. Type names and member names are
+// the original Rust library's (spec 2.2), so that original servers and our
+// lakehouse read our blocks; offsets are ours and are declared in the
+// metadata, which readers follow (they never assume a layout). All
+// integers are little-endian; a record is [u8 type index][payload], a
+// dynamic payload being [u32 size][size bytes].
+
+// streamKind is what a stream carries.
+type streamKind uint8
+
+const (
+	kindLog     streamKind = iota // tags ["log"]
+	kindMetrics                   // tags ["metrics"]
+	kindCPU                       // tags ["cpu"]: thread and async spans
+	nbKinds
+)
+
+func (k streamKind) tag() string {
+	switch k {
+	case kindLog:
+		return "log"
+	case kindMetrics:
+		return "metrics"
+	}
+	return "cpu"
+}
 
 // Object type indices of the log stream.
 const (
-	logStaticStrEvent = 0 // POD: desc ref @0, time i64 @8
+	logStaticStrEvent = 0 // POD 16: desc ref @0, time @8
 	logStringEventV2  = 1 // dynamic: desc u64, time i64, msg DynString
+	taggedLogString   = 2 // dynamic: desc u64, properties u64, time i64, msg DynString
 )
 
-// Dependency type indices of the log stream.
+// Object type indices of the metrics stream.
 const (
-	depStaticString      = 0 // dynamic: id u64, utf8 bytes
-	depLogMetadataRecord = 1 // POD, see logMetadataRecordSize
+	integerMetricEvent       = 0 // POD 24: desc @0, value u64 @8, time @16
+	floatMetricEvent         = 1 // POD 24: desc @0, value f64 @8, time @16
+	taggedIntegerMetricEvent = 2 // POD 32: desc @0, properties @8, value u64 @16, time @24
+	taggedFloatMetricEvent   = 3 // POD 32: desc @0, properties @8, value f64 @16, time @24
 )
 
-const logStaticStrEventSize = 16
+// Object type indices of the cpu stream.
+const (
+	beginThreadSpanEvent = 0 // POD 16: thread_span_desc @0, time @8
+	endThreadSpanEvent   = 1
+	beginAsyncSpanEvent  = 2 // POD 36: span_desc @0, span_id @8, parent_span_id @16, time @24, depth u32 @32
+	endAsyncSpanEvent    = 3
+)
 
-// LogMetadataRecord: id @0, fmt_str @8, target @16, module_path @24,
-// file @32 (all references), line u32 @40, level u32 @44.
-const logMetadataRecordSize = 48
+// Record sizes, type index included.
+const (
+	logStaticSize    = 1 + 16
+	logStringHeader  = 1 + 4 + 8 + 8 // + DynString
+	taggedLogHeader  = 1 + 4 + 8 + 8 + 8
+	metricSize       = 1 + 24
+	taggedMetricSize = 1 + 32
+	threadSpanSize   = 1 + 16
+	asyncSpanSize    = 1 + 36
+	dynStringHeader  = 5
+)
 
-func ref(name string, offset int) transit.Member {
-	return transit.Member{Name: name, TypeName: "*const u8", Offset: offset, Size: 8, IsReference: true}
+// Dependency type indices, shared by every stream kind.
+const (
+	depStaticString   = 0 // dynamic: id u64, utf8 bytes
+	depPropertySet    = 1 // dynamic: id u64, u32 n, n × Property
+	depMetadataRecord = 2 // POD 48: LogMetadataRecord, MetricMetadataDependency or SpanRecord
+)
+
+// metadataRecordSize is the size of the three metadata records: id @0,
+// four string references @8..@32, two u32 @40 and @44.
+const metadataRecordSize = 48
+
+// propertySize is the size of a Property: two StaticStringRefs of 16 bytes
+// (u64 id, u32 len, u8 codec, 3 bytes of padding), as Rust and Unreal lay
+// them out.
+const propertySize = 32
+
+func ref(name, typeName string, offset int) transit.Member {
+	return transit.Member{Name: name, TypeName: typeName, Offset: offset, Size: 8, IsReference: true}
 }
 
 func intrinsic(name, typ string, offset, size int) transit.Member {
 	return transit.Member{Name: name, TypeName: typ, Offset: offset, Size: size}
 }
 
-var logObjectUDTs = []transit.UserDefinedType{
-	{Name: "LogStaticStrEvent", Size: logStaticStrEventSize, Members: []transit.Member{
-		{Name: "desc", TypeName: "LogMetadata", Offset: 0, Size: 8, IsReference: true},
-		intrinsic("time", "i64", 8, 8),
+// propertyUDTs are the secondary types of PropertySetDependency.
+var propertyUDTs = []transit.UserDefinedType{
+	{Name: "Property", Size: propertySize, Members: []transit.Member{
+		{Name: "name", TypeName: "StaticStringRef", Offset: 0, Size: 16},
+		{Name: "value", TypeName: "StaticStringRef", Offset: 16, Size: 16},
 	}},
-	{Name: "LogStringEventV2", Size: 0, Members: []transit.Member{
-		intrinsic("desc_id", "u64", 0, 8),
-		intrinsic("time", "i64", 8, 8),
-		{Name: "msg", TypeName: "DynString"},
+	{Name: "StaticStringRef", Size: 16, IsReference: true, Members: []transit.Member{
+		ref("id", "usize", 0),
 	}},
 }
 
-var logDependencyUDTs = []transit.UserDefinedType{
-	{Name: "StaticString", Size: 0},
-	{Name: "LogMetadataRecord", Size: logMetadataRecordSize, Members: []transit.Member{
-		intrinsic("id", "u64", 0, 8),
-		ref("fmt_str", 8),
-		ref("target", 16),
-		ref("module_path", 24),
-		ref("file", 32),
-		intrinsic("line", "u32", 40, 4),
-		intrinsic("level", "u32", 44, 4),
-	}},
+// dependencyUDTs returns the dependency types of a stream kind: the queue
+// types, then the secondary ones.
+func dependencyUDTs(k streamKind) []transit.UserDefinedType {
+	var record transit.UserDefinedType
+	switch k {
+	case kindLog:
+		record = transit.UserDefinedType{Name: "LogMetadataRecord", Size: metadataRecordSize, Members: []transit.Member{
+			intrinsic("id", "u64", 0, 8),
+			ref("fmt_str", "*const u8", 8),
+			ref("target", "*const u8", 16),
+			ref("module_path", "*const u8", 24),
+			ref("file", "*const u8", 32),
+			intrinsic("line", "u32", 40, 4),
+			intrinsic("level", "u32", 44, 4),
+		}}
+	case kindMetrics:
+		record = transit.UserDefinedType{Name: "MetricMetadataDependency", Size: metadataRecordSize, Members: []transit.Member{
+			intrinsic("id", "u64", 0, 8),
+			ref("name", "*const u8", 8),
+			ref("unit", "*const u8", 16),
+			ref("target", "*const u8", 24),
+			ref("file", "*const u8", 32),
+			intrinsic("line", "u32", 40, 4),
+			intrinsic("lod", "u32", 44, 4),
+		}}
+	default:
+		record = transit.UserDefinedType{Name: "SpanRecord", Size: metadataRecordSize, Members: []transit.Member{
+			intrinsic("id", "u64", 0, 8),
+			ref("name", "*const u8", 8),
+			ref("target", "*const u8", 16),
+			ref("module_path", "*const u8", 24),
+			ref("file", "*const u8", 32),
+			intrinsic("line", "u32", 40, 4),
+			intrinsic("lod", "u32", 44, 4),
+		}}
+	}
+	return append([]transit.UserDefinedType{
+		{Name: "StaticString"},
+		{Name: "PropertySetDependency"},
+		record,
+	}, propertyUDTs...)
+}
+
+// objectUDTs returns the event types of a stream kind.
+func objectUDTs(k streamKind) []transit.UserDefinedType {
+	switch k {
+	case kindLog:
+		return []transit.UserDefinedType{
+			{Name: "LogStaticStrEvent", Size: 16, Members: []transit.Member{
+				ref("desc", "LogMetadata", 0),
+				intrinsic("time", "i64", 8, 8),
+			}},
+			{Name: "LogStringEventV2", Members: []transit.Member{
+				intrinsic("desc_id", "u64", 0, 8),
+				intrinsic("time", "i64", 8, 8),
+				{Name: "msg", TypeName: "DynString"},
+			}},
+			{Name: "TaggedLogString", Members: []transit.Member{
+				intrinsic("desc", "u64", 0, 8),
+				intrinsic("properties", "u64", 8, 8),
+				intrinsic("time", "i64", 16, 8),
+				{Name: "msg", TypeName: "DynString"},
+			}},
+		}
+	case kindMetrics:
+		metric := func(name, valueType string) transit.UserDefinedType {
+			return transit.UserDefinedType{Name: name, Size: 24, Members: []transit.Member{
+				ref("desc", "StaticMetricMetadata", 0),
+				intrinsic("value", valueType, 8, 8),
+				intrinsic("time", "i64", 16, 8),
+			}}
+		}
+		tagged := func(name, valueType string) transit.UserDefinedType {
+			return transit.UserDefinedType{Name: name, Size: 32, Members: []transit.Member{
+				ref("desc", "StaticMetricMetadata", 0),
+				ref("properties", "PropertySet", 8),
+				intrinsic("value", valueType, 16, 8),
+				intrinsic("time", "i64", 24, 8),
+			}}
+		}
+		return []transit.UserDefinedType{
+			metric("IntegerMetricEvent", "u64"),
+			metric("FloatMetricEvent", "f64"),
+			tagged("TaggedIntegerMetricEvent", "u64"),
+			tagged("TaggedFloatMetricEvent", "f64"),
+		}
+	default:
+		thread := func(name string) transit.UserDefinedType {
+			return transit.UserDefinedType{Name: name, Size: 16, Members: []transit.Member{
+				ref("thread_span_desc", "SpanMetadata", 0),
+				intrinsic("time", "i64", 8, 8),
+			}}
+		}
+		async := func(name string) transit.UserDefinedType {
+			return transit.UserDefinedType{Name: name, Size: 36, Members: []transit.Member{
+				ref("span_desc", "SpanMetadata", 0),
+				intrinsic("span_id", "u64", 8, 8),
+				intrinsic("parent_span_id", "u64", 16, 8),
+				intrinsic("time", "i64", 24, 8),
+				intrinsic("depth", "u32", 32, 4),
+			}}
+		}
+		return []transit.UserDefinedType{
+			thread("BeginThreadSpanEvent"),
+			thread("EndThreadSpanEvent"),
+			async("BeginAsyncSpanEvent"),
+			async("EndAsyncSpanEvent"),
+		}
+	}
 }

@@ -4,9 +4,10 @@
 // A Sink never blocks its caller: Enqueue either accepts a message into a
 // queue bounded by a byte budget or drops it and counts the drop. Worker
 // goroutines POST queued messages with keep-alive connections, retrying
-// transient failures (network errors, 429, 5xx) with exponential backoff.
-// Process and stream messages are never dropped for lack of budget; blocks
-// are.
+// transient failures (network errors, 408, 429, 5xx) with exponential
+// backoff. Process and stream messages are never dropped for lack of
+// budget and are retried until Close; blocks are dropped when the budget is
+// spent or after MaxAttempts, and counted (Stats).
 package sink
 
 import (
@@ -15,7 +16,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,11 +56,15 @@ type Options struct {
 	MaxQueuedBytes int64
 	// Workers is the number of concurrent requests. Default 4.
 	Workers int
-	// MaxAttempts is the number of tries per message. Default 5.
+	// MaxAttempts is the number of tries per block. Default 5. Process and
+	// stream messages are retried until Close: blocks are useless without
+	// them.
 	MaxAttempts int
 	// InitialBackoff is the wait after the first failure, doubled on each
-	// retry. Default 50 ms.
+	// retry up to MaxBackoff, with jitter. A Retry-After header of a 429 or
+	// 503 response is honoured up to MaxBackoff. Defaults 50 ms and 5 s.
 	InitialBackoff time.Duration
+	MaxBackoff     time.Duration
 	// Client is the HTTP client; default has a 30 s timeout.
 	Client *http.Client
 	// Decorate is called on each request before it is sent, e.g. to set
@@ -95,6 +102,8 @@ type Sink struct {
 	closed  bool
 	stopped chan struct{}
 	wg      sync.WaitGroup
+	ctx     context.Context // of requests, canceled when Close gives up
+	cancel  context.CancelFunc
 
 	queuedBytes  atomic.Int64
 	sent         atomic.Uint64
@@ -123,6 +132,9 @@ func New(opts Options) (*Sink, error) {
 	if opts.InitialBackoff <= 0 {
 		opts.InitialBackoff = 50 * time.Millisecond
 	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 5 * time.Second
+	}
 	if opts.Client == nil {
 		opts.Client = &http.Client{
 			Timeout: 30 * time.Second,
@@ -133,6 +145,7 @@ func New(opts Options) (*Sink, error) {
 		}
 	}
 	s := &Sink{opts: opts, stopped: make(chan struct{})}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.cond = sync.NewCond(&s.mu)
 	for range opts.Workers {
 		s.wg.Add(1)
@@ -215,6 +228,9 @@ func (s *Sink) Close(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	err := s.Flush(ctx)
+	if err != nil {
+		s.cancel() // abort requests in flight: the deadline has passed
+	}
 	s.mu.Lock()
 	s.closed = true
 	for _, m := range s.queue {
@@ -227,6 +243,7 @@ func (s *Sink) Close(ctx context.Context) error {
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	s.wg.Wait()
+	s.cancel()
 	return err
 }
 
@@ -274,57 +291,89 @@ func (s *Sink) worker() {
 	}
 }
 
-// deliver sends one message with retries.
+// deliver sends one message with retries. Blocks get MaxAttempts tries;
+// process and stream messages are retried until Close.
 func (s *Sink) deliver(m message) {
 	backoff := s.opts.InitialBackoff
 	var err error
-	for attempt := 1; attempt <= s.opts.MaxAttempts; attempt++ {
+	for attempt := 1; ; attempt++ {
 		var retry bool
-		retry, err = s.post(m)
+		var wait time.Duration
+		retry, wait, err = s.post(m)
 		if err == nil {
 			s.sent.Add(1)
 			s.sentBytes.Add(uint64(len(m.body)))
 			return
 		}
-		if !retry || attempt == s.opts.MaxAttempts {
+		if !retry || (m.kind == KindBlock && attempt >= s.opts.MaxAttempts) {
 			break
 		}
 		s.retries.Add(1)
-		select {
-		case <-time.After(backoff):
-		case <-s.stopped:
-			attempt = s.opts.MaxAttempts // give up now
+		if wait <= 0 {
+			// Full jitter between half the backoff and the backoff.
+			wait = backoff/2 + rand.N(backoff/2+1)
 		}
-		backoff *= 2
+		wait = min(wait, s.opts.MaxBackoff)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-s.stopped:
+			t.Stop()
+			s.failed.Add(1)
+			s.report(m.kind, fmt.Errorf("sink closed while retrying: %w", err))
+			return
+		}
+		backoff = min(backoff*2, s.opts.MaxBackoff)
 	}
 	s.failed.Add(1)
+	s.report(m.kind, err)
+}
+
+func (s *Sink) report(kind Kind, err error) {
 	if s.opts.OnError != nil {
-		s.opts.OnError(m.kind, err)
+		s.opts.OnError(kind, err)
 	}
 }
 
-// post sends a message once and says whether a failure is worth a retry.
-func (s *Sink) post(m message) (retry bool, err error) {
-	req, err := http.NewRequest(http.MethodPost, s.opts.URL+m.kind.Path(), bytes.NewReader(m.body))
+// post sends a message once and says whether a failure is worth a
+// retry, and after how long if the server said (Retry-After).
+func (s *Sink) post(m message) (retry bool, wait time.Duration, err error) {
+	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, s.opts.URL+m.kind.Path(), bytes.NewReader(m.body))
 	if err != nil {
-		return false, fmt.Errorf("build request: %w", err)
+		return false, 0, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/cbor")
 	if s.opts.Decorate != nil {
 		if err := s.opts.Decorate(req); err != nil {
-			return true, fmt.Errorf("decorate request: %w", err)
+			return true, 0, fmt.Errorf("decorate request: %w", err)
 		}
 	}
 	resp, err := s.opts.Client.Do(req)
 	if err != nil {
-		return true, fmt.Errorf("post %s: %w", m.kind.Path(), err)
+		return s.ctx.Err() == nil, 0, fmt.Errorf("post %s: %w", m.kind.Path(), err)
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // keep the connection reusable
 	if resp.StatusCode/100 == 2 {
-		return false, nil
+		return false, 0, nil
 	}
 	err = fmt.Errorf("post %s: %s: %s", m.kind.Path(), resp.Status, strings.TrimSpace(string(msg)))
-	retry = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
-	return retry, err
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
+		return true, retryAfter(resp.Header.Get("Retry-After")), err
+	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:
+		return true, 0, err
+	}
+	return false, 0, err
+}
+
+// retryAfter parses a Retry-After header in seconds (0 when absent or an
+// HTTP date, which the backoff then replaces).
+func retryAfter(h string) time.Duration {
+	secs, err := strconv.Atoi(strings.TrimSpace(h))
+	if err != nil || secs < 0 {
+		return 0
+	}
+	return time.Duration(secs) * time.Second
 }

@@ -1,0 +1,44 @@
+//go:build !race
+
+// The race detector changes allocation (sync.Pool drops items on purpose),
+// so these pins run in normal builds only.
+
+package telemetry
+
+import "testing"
+
+var (
+	allocStatic = NewLogSite(LevelInfo, "allocs", "static")
+	allocFmt    = NewLogSite(LevelInfo, "allocs", "value=%d")
+	allocOff    = NewLogSite(LevelTrace, "allocs", "disabled")
+	allocMetric = NewMetric("allocs", "count")
+	allocSpan   = NewSpan("allocs")
+)
+
+// TestHotPathsDoNotAllocate pins 0 allocations per event on the hot
+// paths, measured with telemetry running.
+func TestHotPathsDoNotAllocate(t *testing.T) {
+	c := newCollector(t)
+	startTelemetry(t, Config{URL: c.url(), EnableCPUTracing: true})
+	props := NewPropertySet(Property{"k1", "v1"}, Property{"k2", "v2"})
+	track := NewTrack("allocs", nil)
+	defer track.Close()
+	for _, c := range []struct {
+		name string
+		fn   func()
+	}{
+		{"static log", func() { allocStatic.Log() }},
+		{"formatted log, small int", func() { allocFmt.Logf(7) }},
+		{"structured log", func() { allocStatic.LogWith(props) }},
+		{"disabled log", func() { allocOff.Log() }},
+		{"integer metric", func() { allocMetric.RecordInt(42) }},
+		{"float metric", func() { allocMetric.RecordFloat(4.2) }},
+		{"tagged metric", func() { allocMetric.RecordFloatWith(props, 4.2) }},
+		{"thread span", func() { track.Begin(allocSpan); track.End(allocSpan) }},
+		{"async span", func() { allocSpan.BeginAsync(AsyncSpan{}).End() }},
+	} {
+		if n := testing.AllocsPerRun(20000, c.fn); n != 0 {
+			t.Errorf("%s: %v allocations per event, want 0", c.name, n)
+		}
+	}
+}

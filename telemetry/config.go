@@ -1,0 +1,152 @@
+package telemetry
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment variables read by Init.
+const (
+	EnvTelemetryURL      = "MICROMEGAS_TELEMETRY_URL"
+	EnvEnableCPUTracing  = "MICROMEGAS_ENABLE_CPU_TRACING"
+	EnvFlushPeriod       = "MICROMEGAS_FLUSH_PERIOD"
+	EnvMaxLevel          = "MICROMEGAS_MAX_LEVEL"
+	EnvProcessProperties = "MICROMEGAS_PROCESS_PROPERTIES"
+	EnvParentProcess     = "MICROMEGAS_TELEMETRY_PARENT_PROCESS"
+	EnvIngestionAPIKey   = "MICROMEGAS_INGESTION_API_KEY"
+)
+
+// Config configures Init. Zero fields take their value from the
+// environment, then from the defaults.
+type Config struct {
+	// URL of the ingestion service (MICROMEGAS_TELEMETRY_URL). Empty:
+	// telemetry is disabled and every call is a no-op.
+	URL string
+	// MaxLevel is the most verbose level recorded (MICROMEGAS_MAX_LEVEL,
+	// default LevelInfo). Change it at run time with SetMaxLevel.
+	MaxLevel Level
+	// TargetLevels overrides MaxLevel for targets starting with a prefix
+	// (see SetTargetLevel).
+	TargetLevels map[string]Level
+	// EnableCPUTracing records spans (tracks and async spans). When false,
+	// MICROMEGAS_ENABLE_CPU_TRACING=true enables them; by default, as in
+	// the original, no span is recorded.
+	EnableCPUTracing bool
+	// FlushPeriod is how often partial blocks are sent
+	// (MICROMEGAS_FLUSH_PERIOD in seconds or as a Go duration, default 60 s).
+	FlushPeriod time.Duration
+	// LogBufferSize, MetricsBufferSize and CPUBufferSize are the sizes in
+	// bytes of a block buffer of each stream kind (default 1 MiB each).
+	// There is a log, a metrics and a cpu stream per P (GOMAXPROCS), and a
+	// cpu stream per track.
+	LogBufferSize     int
+	MetricsBufferSize int
+	CPUBufferSize     int
+	// ProcessProperties are added to the process description, after those
+	// of MICROMEGAS_PROCESS_PROPERTIES ("k=v,k=v").
+	ProcessProperties map[string]string
+	// MaxQueuedBytes bounds the encoded blocks waiting to be sent
+	// (default 64 MiB).
+	MaxQueuedBytes int64
+	// Decorate is applied to every HTTP request (authentication). When
+	// nil and MICROMEGAS_INGESTION_API_KEY is set, requests carry
+	// "Authorization: Bearer <key>".
+	Decorate func(*http.Request) error
+	// TailSampling, when not nil, holds span (cpu) blocks back and sends
+	// them only when something makes them worth keeping.
+	TailSampling *TailSampling
+}
+
+// Defaults.
+const (
+	DefaultFlushPeriod   = 60 * time.Second
+	DefaultLogBufferSize = 1 << 20
+	DefaultBufferSize    = 1 << 20
+	DefaultMaxLevel      = LevelInfo
+	// minBufferSize keeps room for the largest fixed-size event and a
+	// truncated message.
+	minBufferSize = 4 * maxObjectSize
+)
+
+// withEnv fills the zero fields of cfg from the environment and defaults.
+func withEnv(cfg Config) (Config, error) {
+	if cfg.URL == "" {
+		cfg.URL = os.Getenv(EnvTelemetryURL)
+	}
+	if cfg.MaxLevel == 0 {
+		cfg.MaxLevel = DefaultMaxLevel
+		if s := os.Getenv(EnvMaxLevel); s != "" {
+			l, err := ParseLevel(s)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %w", EnvMaxLevel, err)
+			}
+			cfg.MaxLevel = l
+		}
+	}
+	if !cfg.EnableCPUTracing {
+		cfg.EnableCPUTracing = strings.EqualFold(strings.TrimSpace(os.Getenv(EnvEnableCPUTracing)), "true")
+	}
+	if cfg.FlushPeriod <= 0 {
+		cfg.FlushPeriod = DefaultFlushPeriod
+		if s := os.Getenv(EnvFlushPeriod); s != "" {
+			d, err := parseFlushPeriod(s)
+			if err != nil {
+				return cfg, err
+			}
+			cfg.FlushPeriod = d
+		}
+	}
+	for _, size := range []*int{&cfg.LogBufferSize, &cfg.MetricsBufferSize, &cfg.CPUBufferSize} {
+		switch {
+		case *size <= 0:
+			*size = DefaultBufferSize
+		case *size < minBufferSize:
+			*size = minBufferSize
+		case *size > maxBufferSize:
+			return cfg, fmt.Errorf("telemetry: buffer size %d exceeds %d bytes", *size, maxBufferSize)
+		}
+	}
+	if cfg.Decorate == nil {
+		if key := os.Getenv(EnvIngestionAPIKey); key != "" {
+			cfg.Decorate = func(r *http.Request) error {
+				r.Header.Set("Authorization", "Bearer "+key)
+				return nil
+			}
+		}
+	}
+	if cfg.TailSampling != nil {
+		ts := cfg.TailSampling.withDefaults()
+		if err := ts.validate(); err != nil {
+			return cfg, err
+		}
+		cfg.TailSampling = &ts
+	}
+	return cfg, nil
+}
+
+// parseFlushPeriod reads MICROMEGAS_FLUSH_PERIOD: seconds, or a Go duration.
+func parseFlushPeriod(s string) (time.Duration, error) {
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d, nil
+	}
+	if secs, err := strconv.ParseFloat(s, 64); err == nil && secs > 0 {
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	return 0, fmt.Errorf("%s=%q: want a number of seconds (60) or a duration (1m)", EnvFlushPeriod, s)
+}
+
+// parseProperties parses "k=v,k=v"; malformed items are ignored.
+func parseProperties(s string) map[string]string {
+	props := map[string]string{}
+	for item := range strings.SplitSeq(s, ",") {
+		k, v, ok := strings.Cut(item, "=")
+		if k = strings.TrimSpace(k); ok && k != "" {
+			props[k] = strings.TrimSpace(v)
+		}
+	}
+	return props
+}
