@@ -36,6 +36,9 @@ type Store struct {
 	bucket   *blob.Bucket
 	uri      string // credentials removed
 	localDir string // absolute folder of file:// stores, else ""
+	// contentMD5 makes writes send an MD5 that the service checks: for
+	// backends whose SDK sends no checksum of its own (gs, azblob).
+	contentMD5 bool
 }
 
 // Open opens the object store named by uri:
@@ -82,7 +85,7 @@ func Open(ctx context.Context, uri string) (*Store, error) {
 			// The drivers' errors quote the URI, credentials included.
 			return nil, fmt.Errorf("open object store %s: %w", safe, &redactedError{err: err, raw: uri, safe: safe})
 		}
-		return &Store{bucket: bucket, uri: safe}, nil
+		return &Store{bucket: bucket, uri: safe, contentMD5: scheme != "s3"}, nil
 	default:
 		return nil, fmt.Errorf("open object store %s: unsupported scheme %q: want file://, s3://, gs://, azblob:// or mem://", safe, scheme)
 	}

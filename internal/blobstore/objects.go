@@ -27,12 +27,21 @@ func checkKey(key string) error {
 // already exists with the same content Put succeeds (an idempotent retry);
 // with different content it fails with ErrConflict and leaves the object
 // unchanged. The existence check and the write are one conditional request
-// where the backend supports it (If-None-Match on S3).
+// where the backend supports it (If-None-Match on S3, a hard link in a
+// local folder).
 func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 	if err := checkKey(key); err != nil {
 		return fmt.Errorf("put object: %w", err)
 	}
-	err := s.bucket.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType, IfNotExist: true})
+	if s.localDir != "" {
+		return s.putLocal(ctx, key, data)
+	}
+	return s.putGeneric(ctx, key, data)
+}
+
+// putGeneric is Put through the gocloud driver.
+func (s *Store) putGeneric(ctx context.Context, key string, data []byte) error {
+	err := s.writeAll(ctx, key, data, true)
 	switch gcerrors.Code(err) {
 	case gcerrors.OK:
 		return nil
@@ -48,7 +57,7 @@ func (s *Store) Put(ctx context.Context, key string, data []byte) error {
 		if exists {
 			return s.compareExisting(ctx, key, data)
 		}
-		err = s.bucket.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType})
+		err = s.writeAll(ctx, key, data, false)
 		return wrapErr(fmt.Sprintf("put object %s", key), err)
 	}
 	return wrapErr(fmt.Sprintf("put object %s", key), err)

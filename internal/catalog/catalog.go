@@ -22,6 +22,12 @@ var ErrNotFound = errors.New("not found")
 // ErrInvalidID is returned (wrapped) when an identifier is not a UUID.
 var ErrInvalidID = errors.New("invalid id: want a UUID such as 0a1b2c3d-0000-4000-8000-000000000000")
 
+// ErrConflict is returned (wrapped) by InsertBlock when the block id is
+// already recorded for another stream or process: the new block names
+// another object, and keeping the first row silently would acknowledge a
+// block that the catalog does not describe.
+var ErrConflict = errors.New("id already recorded with other identifiers")
+
 // ErrUnavailable marks errors caused by the catalog being unreachable (the
 // database is down, the connection pool is exhausted). The ingestion service
 // maps it to HTTP 503.
@@ -144,7 +150,9 @@ type Store interface {
 	InsertProcess(ctx context.Context, p Process) error
 	// InsertStream records a stream if absent.
 	InsertStream(ctx context.Context, s Stream) error
-	// InsertBlock records a block if absent.
+	// InsertBlock records a block if absent. When the id is already
+	// recorded with another stream or process id, it returns an error
+	// wrapping ErrConflict (same ids: a retry, no error).
 	InsertBlock(ctx context.Context, b Block) error
 
 	// GetProcess returns one process or ErrNotFound.

@@ -16,3 +16,14 @@ func CanonicalID(what, id string) (string, error) {
 	}
 	return u.String(), nil
 }
+
+// BlockConflict returns nil when an existing block row (existingStream,
+// existingProcess) has the ids of the block being inserted, else an error
+// wrapping ErrConflict. Stores call it when an insert found the id taken.
+func BlockConflict(blockID, streamID, processID, existingStream, existingProcess string) error {
+	if existingStream == streamID && existingProcess == processID {
+		return nil
+	}
+	return fmt.Errorf("insert block %s for stream %s of process %s: %w: it belongs to stream %s of process %s",
+		blockID, streamID, processID, ErrConflict, existingStream, existingProcess)
+}

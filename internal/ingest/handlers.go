@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,14 +18,14 @@ import (
 func (s *Server) route(h func(ctx context.Context, body []byte) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+		body, err := readBody(w, r, s.opts.MaxBodyBytes)
 		if err == nil {
 			err = h(r.Context(), body)
 		}
 		if err != nil {
 			code := statusFor(err)
 			s.log.Warn("ingestion request failed", "path", r.URL.Path, "status", code, "bytes", len(body), "err", err)
-			http.Error(w, err.Error(), code)
+			http.Error(w, clientMessage(code, err), code)
 			return
 		}
 		s.log.Debug("ingested", "path", r.URL.Path, "bytes", len(body), "duration", time.Since(start))
@@ -32,9 +33,38 @@ func (s *Server) route(h func(ctx context.Context, body []byte) error) http.Hand
 	})
 }
 
+// errTruncated marks a body shorter than its declared Content-Length.
+var errTruncated = errors.New("request body shorter than its Content-Length")
+
+// readBody reads the request body, refusing more than limit bytes. A
+// declared length is read into one buffer of that size (no regrowth for
+// blocks of many megabytes); a length over the limit is refused before
+// reading.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	n := r.ContentLength
+	if n > limit {
+		return nil, fmt.Errorf("request body of %d bytes: %w", n, &http.MaxBytesError{Limit: limit})
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if n <= 0 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("%w (%d bytes declared)", errTruncated, n)
+		}
+		return nil, fmt.Errorf("read request body: %w", err)
+	}
+	return buf, nil
+}
+
 func (s *Server) insertProcess(ctx context.Context, body []byte) error {
 	p, err := transit.DecodeProcessInfo(body)
 	if err != nil {
+		return err
+	}
+	if err := checkTime("process "+string(p.ProcessID)+": start_time", p.StartTime.Time); err != nil {
 		return err
 	}
 	err = s.opts.Catalog.InsertProcess(ctx, catalog.Process{
@@ -89,10 +119,13 @@ func (s *Server) insertBlock(ctx context.Context, body []byte) error {
 	if err != nil {
 		return err
 	}
-	payload, err := transit.EncodePayload(b.Payload)
-	if err != nil {
+	if err := checkTime("block "+string(b.BlockID)+": begin_time", b.BeginTime.Time); err != nil {
 		return err
 	}
+	if err := checkTime("block "+string(b.BlockID)+": end_time", b.EndTime.Time); err != nil {
+		return err
+	}
+	payload := encodePayload(b.Payload)
 	key := blobstore.BlockKey(string(b.ProcessID), string(b.StreamID), string(b.BlockID))
 	if err := s.opts.Blobs.Put(ctx, key, payload); err != nil {
 		return fmt.Errorf("write block %s: %w", b.BlockID, err)

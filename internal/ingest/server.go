@@ -33,15 +33,29 @@ const DefaultMaxBodyBytes = 100 << 20
 // Options configures a Server.
 type Options struct {
 	// Addr to listen on; port 0 picks a free port (see Server.Addr).
-	Addr    string
+	Addr string
+	// Catalog receives the rows of processes, streams and blocks.
 	Catalog catalog.Store
-	Blobs   *blobstore.Store
-	Logger  *slog.Logger
+	// Blobs receives the block payloads, before their catalog rows.
+	Blobs *blobstore.Store
+	// Logger gets one warning per failed request (never request bodies
+	// or credentials); nil discards.
+	Logger *slog.Logger
 	// Middleware wraps every ingestion route; it is where authentication
 	// plugs in. /health stays public.
-	Middleware   func(http.Handler) http.Handler
+	Middleware func(http.Handler) http.Handler
+	// MaxBodyBytes is the largest accepted body (default
+	// DefaultMaxBodyBytes); larger ones get 413.
 	MaxBodyBytes int64
+	// ReadTimeout bounds the time to receive one request, body included
+	// (default DefaultReadTimeout), so that stalled clients do not hold
+	// connections and memory forever.
+	ReadTimeout time.Duration
 }
+
+// DefaultReadTimeout is the time a client has to send one request: a
+// 100 MiB body at 1 MB/s.
+const DefaultReadTimeout = 2 * time.Minute
 
 // Server is the ingestion HTTP server.
 type Server struct {
@@ -64,11 +78,20 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = DefaultReadTimeout
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opts: opts, log: opts.Logger}
-	s.http = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       opts.ReadTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+	}
 	return s, nil
 }
 
@@ -126,15 +149,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// ready answers 200 when both stores answer, else 503 naming the store
+// that does not; the details go to the log, since /ready is public.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	if err := s.opts.Catalog.Ping(ctx); err != nil {
-		http.Error(w, "catalog not ready: "+err.Error(), http.StatusServiceUnavailable)
+		s.log.Warn("not ready", "err", err)
+		http.Error(w, "catalog not ready", http.StatusServiceUnavailable)
 		return
 	}
 	if err := s.opts.Blobs.Ping(ctx); err != nil {
-		http.Error(w, "object store not ready: "+err.Error(), http.StatusServiceUnavailable)
+		s.log.Warn("not ready", "err", err)
+		http.Error(w, "object store not ready", http.StatusServiceUnavailable)
 		return
 	}
 	fmt.Fprintln(w, "ready")

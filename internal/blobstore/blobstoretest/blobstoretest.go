@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) *blobstore.Store) {
 		{"PutGet", testPutGet},
 		{"PutIdempotent", testPutIdempotent},
 		{"ConcurrentPut", testConcurrentPut},
+		{"ConcurrentConflictingPut", testConcurrentConflictingPut},
 		{"Missing", testMissing},
 		{"List", testList},
 		{"Delete", testDelete},
@@ -176,6 +177,35 @@ func testConcurrentPut(t *testing.T, s *blobstore.Store) {
 		}
 	}
 	checkContent(t, s, "blobs/race", data)
+}
+
+// testConcurrentConflictingPut races writers of different contents on one
+// key: exactly one wins, the others get ErrConflict, and the object holds
+// the winner's content whole.
+func testConcurrentConflictingPut(t *testing.T, s *blobstore.Store) {
+	ctx := ctxFor(t)
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() { errs[i] = s.Put(ctx, "blobs/contested", randomBytes(100_000, uint64(10+i))) })
+	}
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Errorf("Put #%d and #%d of different contents both succeeded", winner, i)
+		case err == nil:
+			winner = i
+		case !errors.Is(err, blobstore.ErrConflict):
+			t.Errorf("losing Put #%d: %v, want ErrConflict", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no Put succeeded")
+	}
+	checkContent(t, s, "blobs/contested", randomBytes(100_000, uint64(10+winner)))
 }
 
 func testMissing(t *testing.T, s *blobstore.Store) {

@@ -1,6 +1,7 @@
 package catalogtest
 
 import (
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -135,5 +136,29 @@ func testConcurrentInserts(t *testing.T, s catalog.Store) {
 	streams, err := s.ListStreams(ctx, p.ProcessID)
 	if err != nil || len(streams) != 1 {
 		t.Fatalf("ListStreams = %d streams, %v; want 1", len(streams), err)
+	}
+}
+
+// testBlockIDConflict reuses a block id: with the same ids it is a retry
+// (no error, one row); with another stream or process it is refused with
+// ErrConflict and the first row stays.
+func testBlockIDConflict(t *testing.T, s catalog.Store) {
+	p := newProcess(baseTime)
+	st := newStream(p.ProcessID, "log")
+	b := newBlock(p.ProcessID, st.StreamID, baseTime)
+	mustInsertBlock(t, s, b)
+	mustInsertBlock(t, s, b)
+	otherStream := b
+	otherStream.StreamID = uuid.NewString()
+	otherProcess := b
+	otherProcess.ProcessID = uuid.NewString()
+	for _, c := range []catalog.Block{otherStream, otherProcess} {
+		if err := s.InsertBlock(ctxFor(t), c); !errors.Is(err, catalog.ErrConflict) {
+			t.Errorf("InsertBlock(same id, stream %s, process %s) = %v, want ErrConflict", c.StreamID, c.ProcessID, err)
+		}
+	}
+	got := mustListBlocks(t, s, catalog.BlockFilter{})
+	if len(got) != 1 || got[0].StreamID != b.StreamID || got[0].ProcessID != b.ProcessID {
+		t.Fatalf("rows after conflicting inserts: %+v, want the first block only", got)
 	}
 }

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Store) {
 		{"NotFound", testNotFound},
 		{"InvalidIDs", testInvalidIDs},
 		{"BlocksBeforeStream", testBlocksBeforeStream},
+		{"BlockIDConflict", testBlockIDConflict},
 		{"ListBlocksFilters", testListBlocksFilters},
 		{"TimePrecision", testTimePrecision},
 		{"PropertiesAndTags", testPropertiesAndTags},

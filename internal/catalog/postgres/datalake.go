@@ -77,12 +77,25 @@ func (s *Store) InsertBlock(ctx context.Context, b catalog.Block) error {
 		}
 		ids[i] = id
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO blocks(block_id, stream_id, process_id, begin_time, begin_ticks,
+	tag, err := s.pool.Exec(ctx, `INSERT INTO blocks(block_id, stream_id, process_id, begin_time, begin_ticks,
 		end_time, end_ticks, nb_objects, object_offset, payload_size, insert_time)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (block_id) DO NOTHING`,
 		ids[0], ids[1], ids[2], encodeTime(b.BeginTime), b.BeginTicks, encodeTime(b.EndTime), b.EndTicks,
 		b.NbObjects, b.ObjectOffset, b.PayloadSize, now())
-	return wrapErr("insert block", err)
+	if err != nil || tag.RowsAffected() == 1 {
+		return wrapErr("insert block", err)
+	}
+	// Already there: a retry, unless the ids differ.
+	var stream, process string
+	err = s.pool.QueryRow(ctx, `SELECT stream_id::text, process_id::text FROM blocks WHERE block_id = $1`, ids[0]).
+		Scan(&stream, &process)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // deleted meanwhile (retention)
+	}
+	if err != nil {
+		return wrapErr("insert block: read the existing row", err)
+	}
+	return catalog.BlockConflict(ids[0], ids[1], ids[2], stream, process)
 }
 
 var processColumns = `process_id::text, exe, username, realname, computer, distro, cpu_brand, tsc_frequency,

@@ -96,12 +96,28 @@ func (s *Store) InsertBlock(ctx context.Context, b catalog.Block) error {
 	if err != nil {
 		return fmt.Errorf("insert block: %w", err)
 	}
-	_, err = s.writer.ExecContext(ctx, `INSERT INTO blocks(block_id, stream_id, process_id, begin_time,
+	res, err := s.writer.ExecContext(ctx, `INSERT INTO blocks(block_id, stream_id, process_id, begin_time,
 		begin_ticks, end_time, end_ticks, nb_objects, object_offset, payload_size, insert_time)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(block_id) DO NOTHING`,
 		ids[0], ids[1], ids[2], begin, b.BeginTicks, end, b.EndTicks, b.NbObjects, b.ObjectOffset,
 		b.PayloadSize, time.Now().UnixNano())
-	return wrapErr("insert block", err)
+	if err != nil {
+		return wrapErr("insert block", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return wrapErr("insert block", err)
+	}
+	// Already there: a retry, unless the ids differ.
+	var stream, process string
+	err = s.reader.QueryRowContext(ctx, `SELECT stream_id, process_id FROM blocks WHERE block_id = ?`, ids[0]).
+		Scan(&stream, &process)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // deleted meanwhile (retention)
+	}
+	if err != nil {
+		return wrapErr("insert block: read the existing row", err)
+	}
+	return catalog.BlockConflict(ids[0], ids[1], ids[2], stream, process)
 }
 
 const processColumns = `process_id, exe, username, realname, computer, distro, cpu_brand, tsc_frequency,
