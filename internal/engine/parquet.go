@@ -29,12 +29,7 @@ const RowGroupRows = 122880
 //     row group, and the Arrow schema in the file metadata.
 func WriteParquet(w io.Writer, schema *arrow.Schema, recs []arrow.RecordBatch) error {
 	stored := storedSchema(schema)
-	props := parquet.NewWriterProperties(
-		parquet.WithCompression(compress.Codecs.Lz4Raw),
-		parquet.WithVersion(parquet.V2_LATEST),
-		parquet.WithMaxRowGroupLength(RowGroupRows),
-		parquet.WithStats(true),
-	)
+	props := writerProperties(schema)
 	// pqarrow closes its sink when it implements io.Closer; the caller owns w.
 	sink := struct{ io.Writer }{w}
 	fw, err := pqarrow.NewFileWriter(stored, sink, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
@@ -87,4 +82,71 @@ func writeStored(fw *pqarrow.FileWriter, stored *arrow.Schema, rec arrow.RecordB
 	}
 	defer out.Release()
 	return fw.WriteBuffered(out)
+}
+
+// ParquetWriter writes record batches of one schema as a Parquet file in
+// the layout of WriteParquet, one batch at a time, so that large results
+// (merges of partitions) are never held in memory whole.
+type ParquetWriter struct {
+	schema *arrow.Schema
+	stored *arrow.Schema
+	fw     *pqarrow.FileWriter
+	rows   int64
+}
+
+// NewParquetWriter starts a Parquet file on w. Close must be called; it
+// does not close w.
+func NewParquetWriter(w io.Writer, schema *arrow.Schema) (*ParquetWriter, error) {
+	stored := storedSchema(schema)
+	props := writerProperties(schema)
+	sink := struct{ io.Writer }{w}
+	fw, err := pqarrow.NewFileWriter(stored, sink, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		return nil, fmt.Errorf("engine: parquet writer: %w", err)
+	}
+	return &ParquetWriter{schema: schema, stored: stored, fw: fw}, nil
+}
+
+// Write appends rec, which must have the writer's schema.
+func (p *ParquetWriter) Write(rec arrow.RecordBatch) error {
+	if !rec.Schema().Equal(p.schema) {
+		return fmt.Errorf("engine: write parquet: record has schema %s, want %s", rec.Schema(), p.schema)
+	}
+	if err := writeStored(p.fw, p.stored, rec); err != nil {
+		return fmt.Errorf("engine: write parquet: %w", err)
+	}
+	p.rows += rec.NumRows()
+	return nil
+}
+
+// Rows returns the number of rows written so far.
+func (p *ParquetWriter) Rows() int64 { return p.rows }
+
+// Close finishes the file.
+func (p *ParquetWriter) Close() error {
+	if err := p.fw.Close(); err != nil {
+		return fmt.Errorf("engine: close parquet writer: %w", err)
+	}
+	return nil
+}
+
+// writerProperties returns the Parquet settings of a file of schema:
+// LZ4_RAW, Parquet 2.6, statistics, RowGroupRows rows per row group, and
+// dictionary encoding for strings only (numbers and times are mostly
+// distinct: a dictionary would cost a hash lookup per value for nothing).
+func writerProperties(schema *arrow.Schema) *parquet.WriterProperties {
+	opts := []parquet.WriterProperty{
+		parquet.WithCompression(compress.Codecs.Lz4Raw),
+		parquet.WithVersion(parquet.V2_LATEST),
+		parquet.WithMaxRowGroupLength(RowGroupRows),
+		parquet.WithStats(true),
+	}
+	for _, f := range schema.Fields() {
+		switch f.Type.ID() {
+		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
+			arrow.FLOAT32, arrow.FLOAT64, arrow.TIMESTAMP, arrow.DATE32, arrow.DATE64, arrow.BOOL:
+			opts = append(opts, parquet.WithDictionaryFor(f.Name, false))
+		}
+	}
+	return parquet.NewWriterProperties(opts...)
 }

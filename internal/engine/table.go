@@ -21,18 +21,33 @@ type Table struct {
 	// table still exists with the right column names and types. It is
 	// ignored when Files is not empty.
 	Schema *arrow.Schema
+	// Filter, when not empty, is a SQL boolean expression over the table's
+	// columns that every row of the table satisfies (for example the
+	// query's time range); it is written by the server, never by users.
+	Filter string
+	// SQL, when not empty, defines the table as this SELECT statement
+	// instead of Files: a view over tables given before it in the same
+	// query. Written by the server, never by users.
+	SQL string
 }
 
 // viewSQL returns the statement that creates the temporary view of t.
 func (t Table) viewSQL() (string, error) {
 	name := quoteIdent(t.Name)
+	where := ""
+	if t.Filter != "" {
+		where = " WHERE " + t.Filter
+	}
+	if t.SQL != "" {
+		return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM (%s)%s", name, t.SQL, where), nil
+	}
 	if len(t.Files) > 0 {
 		paths := make([]string, len(t.Files))
 		for i, f := range t.Files {
 			paths[i] = quoteString(f)
 		}
-		return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM read_parquet([%s])",
-			name, strings.Join(paths, ", ")), nil
+		return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM read_parquet([%s])%s",
+			name, strings.Join(paths, ", "), where), nil
 	}
 	cols := make([]string, 0, len(t.Schema.Fields()))
 	for _, f := range t.Schema.Fields() {
@@ -62,6 +77,9 @@ func validateTables(tables []Table, allowed []string) error {
 			return fmt.Errorf("engine: table %q given twice for the same query", t.Name)
 		}
 		seen[key] = true
+		if t.SQL != "" {
+			continue
+		}
 		if len(t.Files) == 0 {
 			if t.Schema == nil || len(t.Schema.Fields()) == 0 {
 				return fmt.Errorf("engine: table %q has no files and no schema; give the view's schema so the table exists with its columns", t.Name)

@@ -1,19 +1,77 @@
 // Package lakehouse turns raw telemetry blocks into Parquet partitions of
 // queryable views and answers SQL over them with the engine.
 //
-// Invariants:
-//   - A partition covers a half-open insert-time range [begin, end) of its
-//     source blocks; it is immutable once committed. Replacing partitions
-//     happens in one catalog transaction (catalog.Store.ReplacePartitions),
-//     and replaced files are only deleted after an expiration, so a query
-//     that listed them can still read them.
-//   - Materialization is idempotent: converting the same blocks again
-//     yields a partition that replaces the previous one, never a duplicate.
-//   - A block whose stream or process is not yet known is not skipped while
-//     it is recent: the partition stops before it, so it is converted once
-//     its metadata arrives.
+// # Views (spec 5.2)
 //
-// The view set now is log_entries (global instance, updated just in time
-// when a query runs). Issue 5 adds the other views, the maintenance daemon
-// and view_instance.
+// Global tables: blocks (every block joined with its stream and process),
+// log_entries, measures (materialized partitions), and processes, streams
+// and log_stats (SQL over blocks and log_entries, computed per query).
+// Through view_instance(view_set, id): log_entries, measures and
+// async_events of one process, thread_spans of one thread stream
+// (call trees rebuilt from begin/end events), all converted just in time.
+// Properties are MAP(VARCHAR, VARCHAR); strings are dictionary-encoded in
+// the files and read back as VARCHAR.
+//
+// # Partitions
+//
+// A partition covers a half-open insert-time range [begin, end) of its
+// source blocks of one view instance and records how many source blocks
+// it was made from (source_data_hash, 8 bytes little-endian). Files are
+// Parquet (LZ4_RAW) at views/{view}/{instance}/{date}/{time}_{uuid}.parquet.
+// A partition is committed in one catalog transaction that retires the
+// partitions of the instance its range contains; retired files are
+// deleted only after RetiredFileExpiration, so a query that listed them
+// can still read them. The catalog cannot delete partition rows, so
+// retire_partitions and retention leave an empty partition that counts no
+// source (a "marker") in place of what they retired; markers hold no rows
+// and are ignored where they overlap other slices.
+//
+// # Global views: daemon partitions plus a per-query tail
+//
+// The maintenance daemon (package maintenance) is the only writer of
+// global partitions: MaterializeRange rebuilds an aligned slice from its
+// blocks when the block count differs from the partitions' source counts,
+// and merges the partitions of a slice when they agree, so seconds become
+// minutes, hours (and days for blocks), and a late block makes its slice
+// rebuilt at the next minute or hour check. A query reads the global
+// partitions and converts the blocks inserted after the last partition
+// into a per-query file deleted when the query ends: fresh data is visible
+// at once and nothing is counted twice, whatever the daemon is doing.
+// Without a daemon, every query converts the whole tail.
+//
+// # Just-in-time views
+//
+// view_instance cuts the blocks of the instance (ordered by insert time)
+// into chunks that never cross an hour of insert time and hold at most
+// MaxBlocksPerPartition blocks and MaxObjectsPerPartition events. A
+// chunk's range depends only on the blocks, so queries with different
+// time ranges agree; a chunk whose partition has the same range and
+// source count is reused, else it is converted again and replaces it.
+// Only chunks with a block meeting the query's time range are converted
+// and read.
+//
+// # Time ranges
+//
+// QueryOptions.Begin/End (the FlightSQL query_range headers) select the
+// partitions whose event times overlap the range, and every view is
+// filtered by it (log_entries, measures, async_events: time BETWEEN;
+// thread_spans: begin <= end AND end >= begin; blocks: begin_time <= end
+// AND insert_time >= begin).
+//
+// # SQL functions
+//
+// Table functions are replaced before the SQL reaches DuckDB: a small
+// tokenizer (sqlscan.go, aware of string literals, quoted identifiers and
+// comments) finds view_instance, list_partitions, list_view_sets,
+// retire_partitions and materialize_partitions calls, runs them, and
+// substitutes a per-query table. get_payload and retire_partition_by_file
+// are Go scalar functions; the histogram functions, property_get and
+// date_bin are engine macros. retire_partitions, materialize_partitions
+// and retire_partition_by_file are refused unless QueryOptions.Admin.
+//
+// # Remote object stores
+//
+// DuckDB reads local files only: partition files of a remote store are
+// copied into CacheDir, a cache bounded by CacheBytes that evicts the
+// least recently used files no running query reads.
 package lakehouse

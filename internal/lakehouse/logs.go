@@ -1,46 +1,12 @@
 package lakehouse
 
 import (
+	"context"
 	"fmt"
-	"maps"
-	"slices"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/transit"
 )
-
-// LogEntriesView is the name of the log view set.
-const LogEntriesView = "log_entries"
-
-// logEntriesSchemaHash versions the file schema of log_entries partitions:
-// partitions with another hash are ignored (and rebuilt).
-var logEntriesSchemaHash = []byte{1}
-
-var (
-	dict16    = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}
-	timestamp = &arrow.TimestampType{Unit: arrow.Nanosecond, TimeZone: "+00:00"}
-	propsType = arrow.MapOf(arrow.BinaryTypes.String, arrow.BinaryTypes.String)
-)
-
-// LogEntriesSchema is the schema of log_entries (spec 5.2; properties are a
-// MAP(VARCHAR, VARCHAR) rather than the original's JSONB).
-var LogEntriesSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "process_id", Type: dict16},
-	{Name: "stream_id", Type: dict16},
-	{Name: "block_id", Type: dict16},
-	{Name: "insert_time", Type: timestamp},
-	{Name: "exe", Type: dict16},
-	{Name: "username", Type: dict16},
-	{Name: "computer", Type: dict16},
-	{Name: "time", Type: timestamp},
-	{Name: "target", Type: dict16},
-	{Name: "level", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "msg", Type: arrow.BinaryTypes.String},
-	{Name: "properties", Type: propsType},
-	{Name: "process_properties", Type: propsType},
-}, nil)
 
 // logRow is one log entry before it is appended to the builders.
 type logRow struct {
@@ -51,19 +17,6 @@ type logRow struct {
 	properties map[string]string
 }
 
-// logBuilder accumulates log entries of many blocks into one record.
-type logBuilder struct {
-	b            *array.RecordBuilder
-	rows         int64
-	minTime      int64
-	maxTime      int64
-	sourceBlocks int
-}
-
-func newLogBuilder(mem memory.Allocator) *logBuilder {
-	return &logBuilder{b: array.NewRecordBuilder(mem, LogEntriesSchema)}
-}
-
 // blockContext is what a block's rows share.
 type blockContext struct {
 	processID, streamID, blockID string
@@ -72,49 +25,67 @@ type blockContext struct {
 	processProperties            map[string]string
 }
 
-func (lb *logBuilder) append(bc *blockContext, r logRow) error {
-	f := lb.b.Fields()
-	for i, s := range []string{bc.processID, bc.streamID, bc.blockID} {
-		if err := f[i].(*array.BinaryDictionaryBuilder).AppendString(s); err != nil {
-			return fmt.Errorf("append %s: %w", LogEntriesSchema.Field(i).Name, err)
+func newBlockContext(b catalog.Block, m *streamMeta) *blockContext {
+	return &blockContext{
+		processID: b.ProcessID, streamID: b.StreamID, blockID: b.BlockID,
+		insertTime: b.InsertTime.UnixNano(),
+		exe:        m.process.Exe, username: m.process.Username, computer: m.process.Computer,
+		processProperties: m.process.Properties,
+	}
+}
+
+// appendCommon appends the seven leading columns that log_entries and
+// measures share.
+func (bc *blockContext) appendCommon(c cols) error {
+	for i, v := range []string{bc.processID, bc.streamID, bc.blockID} {
+		if err := c.dict(i, v); err != nil {
+			return err
 		}
 	}
-	f[3].(*array.TimestampBuilder).Append(arrow.Timestamp(bc.insertTime))
-	for i, s := range []string{bc.exe, bc.username, bc.computer} {
-		if err := f[4+i].(*array.BinaryDictionaryBuilder).AppendString(s); err != nil {
-			return fmt.Errorf("append %s: %w", LogEntriesSchema.Field(4+i).Name, err)
+	c.ts(3, bc.insertTime)
+	for i, v := range []string{bc.exe, bc.username, bc.computer} {
+		if err := c.dict(4+i, v); err != nil {
+			return err
 		}
 	}
-	f[7].(*array.TimestampBuilder).Append(arrow.Timestamp(r.time))
-	if err := f[8].(*array.BinaryDictionaryBuilder).AppendString(r.target); err != nil {
-		return fmt.Errorf("append target: %w", err)
-	}
-	f[9].(*array.Int32Builder).Append(r.level)
-	f[10].(*array.StringBuilder).Append(r.msg)
-	appendMap(f[11].(*array.MapBuilder), r.properties)
-	appendMap(f[12].(*array.MapBuilder), bc.processProperties)
-	if lb.rows == 0 || r.time < lb.minTime {
-		lb.minTime = r.time
-	}
-	if lb.rows == 0 || r.time > lb.maxTime {
-		lb.maxTime = r.time
-	}
-	lb.rows++
 	return nil
 }
 
-// appendMap appends m with sorted keys, so files are deterministic.
-func appendMap(b *array.MapBuilder, m map[string]string) {
-	b.Append(true)
-	kb := b.KeyBuilder().(*array.StringBuilder)
-	vb := b.ItemBuilder().(*array.StringBuilder)
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		kb.Append(k)
-		vb.Append(m[k])
+// appendLogBlock decodes a log block and appends its entries; on error
+// nothing of the block is appended.
+func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
+	var rows []logRow
+	err := l.parseBlock(ctx, b, m, func(obj *transit.Object) error {
+		r, ok, err := logRowFromObject(obj, m.conv)
+		if err != nil {
+			return fmt.Errorf("%s: %w", obj.TypeName, err)
+		}
+		if ok {
+			rows = append(rows, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	bc := newBlockContext(b, m)
+	c := s.c
+	for _, r := range rows {
+		if err := bc.appendCommon(c); err != nil {
+			return err
+		}
+		c.ts(7, r.time)
+		if err := c.dict(8, r.target); err != nil {
+			return err
+		}
+		c.i32(9, r.level)
+		c.str(10, r.msg)
+		c.props(11, r.properties)
+		c.props(12, bc.processProperties)
+		s.noteRow(r.time, r.time)
+	}
+	return nil
 }
-
-func (lb *logBuilder) release() { lb.b.Release() }
 
 // logRowFromObject maps one decoded log event to a row (spec 5.2). ok is
 // false for events of types that carry no log entry.

@@ -14,47 +14,67 @@ import (
 	"github.com/micromegas-go/micromegas/internal/engine"
 )
 
-// writePartition writes the rows of lb as a Parquet file (none when there
-// are no rows) and commits the partition, replacing those it contains.
-func (l *Lakehouse) writePartition(ctx context.Context, view, instance string, schemaHash []byte, begin, end time.Time, sourceCount int64, lb *logBuilder) error {
-	p := catalog.Partition{
-		ViewSetName:     view,
-		ViewInstanceID:  instance,
-		BeginInsertTime: begin,
-		EndInsertTime:   end,
-		Updated:         time.Now().UTC(),
-		FileSchemaHash:  schemaHash,
-		SourceDataHash:  binary.LittleEndian.AppendUint64(nil, uint64(sourceCount)),
-		NumRows:         lb.rows,
+// sourceCount decodes a partition's source_data_hash: the little-endian
+// count of its source objects (spec 5.1). Other encodings count as -1,
+// which never matches, so such partitions are rebuilt.
+func sourceCount(p catalog.Partition) int64 {
+	if len(p.SourceDataHash) != 8 {
+		return -1
 	}
-	if lb.rows > 0 {
-		rec := lb.b.NewRecordBatch()
+	return int64(binary.LittleEndian.Uint64(p.SourceDataHash))
+}
+
+func encodeSourceCount(n int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(n)) }
+
+// writePartition writes the rows of s as a Parquet file (none when there
+// are no rows) and commits the partition [begin, end), replacing the
+// partitions of the instance it contains.
+func (l *Lakehouse) writePartition(ctx context.Context, v *viewSet, instance string, begin, end time.Time, s *sink) (catalog.Partition, error) {
+	p := catalog.Partition{
+		ViewSetName: v.name, ViewInstanceID: instance,
+		BeginInsertTime: begin, EndInsertTime: end,
+		Updated:        time.Now().UTC(),
+		FileSchemaHash: v.hash,
+		SourceDataHash: encodeSourceCount(s.sources),
+		NumRows:        s.rows,
+	}
+	if s.rows > 0 {
+		rec := s.record()
 		defer rec.Release()
-		key := blobstore.PartitionKey(view, instance, begin, uuid.NewString())
-		size, err := l.writeParquet(ctx, key, rec)
+		key := partitionKey(v.name, instance, begin)
+		size, err := l.writeObject(ctx, key, func(w io.Writer) error {
+			return engine.WriteParquet(w, rec.Schema(), []arrow.RecordBatch{rec})
+		})
 		if err != nil {
-			return err
+			return p, err
 		}
 		p.FilePath, p.FileSize = key, size
-		p.MinEventTime = time.Unix(0, lb.minTime).UTC()
-		p.MaxEventTime = time.Unix(0, lb.maxTime).UTC()
+		p.MinEventTime = time.Unix(0, s.minTime).UTC()
+		p.MaxEventTime = time.Unix(0, s.maxTime).UTC()
 	}
+	return p, l.commitPartition(ctx, p)
+}
+
+// commitPartition inserts p, retiring the partitions it replaces.
+func (l *Lakehouse) commitPartition(ctx context.Context, p catalog.Partition) error {
 	retired, err := l.opts.Catalog.ReplacePartitions(ctx, p, time.Now().Add(l.opts.RetiredFileExpiration))
 	if err != nil {
-		return fmt.Errorf("commit %s/%s partition: %w", view, instance, err)
+		return fmt.Errorf("commit %s/%s partition: %w", p.ViewSetName, p.ViewInstanceID, err)
 	}
-	l.log.Info("partition written", "view", view, "instance", instance, "rows", p.NumRows,
-		"blocks", sourceCount, "file", p.FilePath, "bytes", p.FileSize, "retired", len(retired))
+	l.log.Debug("partition written", "view", p.ViewSetName, "instance", p.ViewInstanceID,
+		"begin", p.BeginInsertTime, "end", p.EndInsertTime, "rows", p.NumRows,
+		"sources", sourceCount(p), "file", p.FilePath, "bytes", p.FileSize, "retired", len(retired))
 	return nil
 }
 
-func (l *Lakehouse) writeParquet(ctx context.Context, key string, rec arrow.RecordBatch) (int64, error) {
+// writeObject writes an object through fill and returns its size.
+func (l *Lakehouse) writeObject(ctx context.Context, key string, fill func(io.Writer) error) (int64, error) {
 	w, err := l.opts.Blobs.NewWriter(ctx, key)
 	if err != nil {
 		return 0, fmt.Errorf("create %s: %w", key, err)
 	}
 	cw := &countingWriter{w: w}
-	if err := engine.WriteParquet(cw, rec.Schema(), []arrow.RecordBatch{rec}); err != nil {
+	if err := fill(cw); err != nil {
 		w.Close()
 		return 0, fmt.Errorf("write %s: %w", key, err)
 	}
@@ -73,4 +93,9 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// partitionKey is the object key of a new partition file (spec 5.4).
+func partitionKey(view, instance string, begin time.Time) string {
+	return blobstore.PartitionKey(view, instance, begin, uuid.NewString())
 }

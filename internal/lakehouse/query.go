@@ -2,98 +2,402 @@ package lakehouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/google/uuid"
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/engine"
 )
 
 // QueryOptions are the per-query settings of a client.
 type QueryOptions struct {
-	// Begin and End, when both set, restrict the partitions read to those
-	// whose events overlap [Begin, End].
+	// Begin and End, when both set, restrict the query to events in
+	// [Begin, End]: only partitions overlapping it are read, every view is
+	// filtered by it, and just-in-time views convert only the blocks
+	// meeting it.
 	Begin, End time.Time
 	// Limit caps the rows returned; 0 means no limit.
 	Limit int64
+	// Admin allows the functions that change the lakehouse
+	// (retire_partitions, materialize_partitions,
+	// retire_partition_by_file). The caller sets it from the
+	// authenticated identity; without authentication, leave it false.
+	Admin bool
 }
 
-// Query brings the views up to date and runs sql over them. The reader
-// must be released.
+// hasRange reports whether the options carry a time range.
+func (o QueryOptions) hasRange() bool { return !o.Begin.IsZero() && !o.End.IsZero() }
+
+// ErrAdminOnly is matched by the error of a query that calls a mutating
+// function without QueryOptions.Admin.
+var ErrAdminOnly = errors.New("admin only")
+
+// QueryError is an error caused by the query (a bad view_instance call,
+// a function used without the right to): servers report it as invalid
+// input.
+type QueryError struct{ Err error }
+
+func (e *QueryError) Error() string { return e.Err.Error() }
+func (e *QueryError) Unwrap() error { return e.Err }
+
+// InvalidQuery marks the error as the query's fault.
+func (e *QueryError) InvalidQuery() bool { return true }
+
+// Is lets errors.Is(err, engine.ErrInvalidQuery) match.
+func (e *QueryError) Is(target error) bool { return target == engine.ErrInvalidQuery }
+
+// Query brings the views a query uses up to date and runs sql over them.
+// The reader must be released.
 func (l *Lakehouse) Query(ctx context.Context, sql string, opts QueryOptions) (array.RecordReader, error) {
-	if err := l.UpdateLogEntries(ctx); err != nil {
-		return nil, fmt.Errorf("update log_entries: %w", err)
-	}
-	logs, err := l.viewTable(ctx, LogEntriesView, GlobalInstance, logEntriesSchemaHash, opts)
+	q := &queryPlan{l: l, opts: opts, sql: sql}
+	text, tables, err := q.plan(ctx)
 	if err != nil {
+		q.cleanup()
 		return nil, err
 	}
-	logs.Schema = LogEntriesSchema
-	rdr, err := l.opts.Engine.Query(ctx, sql, []engine.Table{logs})
+	rdr, err := l.opts.Engine.Query(ctx, text, tables)
 	if err != nil {
+		q.cleanup()
 		return nil, err
 	}
+	var out array.RecordReader = &cleanupReader{RecordReader: rdr, cleanup: q.cleanup}
 	if opts.Limit > 0 {
-		rdr = newLimitReader(rdr, opts.Limit)
+		out = newLimitReader(out, opts.Limit)
 	}
-	return rdr, nil
+	return out, nil
 }
 
-// viewTable lists the partitions of a view instance that a query needs
-// and makes their files local.
-func (l *Lakehouse) viewTable(ctx context.Context, view, instance string, schemaHash []byte, opts QueryOptions) (engine.Table, error) {
-	f := catalog.PartitionFilter{ViewSetName: view, ViewInstanceID: instance, FileSchemaHash: schemaHash}
-	if !opts.Begin.IsZero() && !opts.End.IsZero() {
-		f.MinEventTime, f.MaxEventTime = opts.Begin, opts.End
-	}
-	parts, err := l.opts.Catalog.ListPartitions(ctx, f)
+// Describe returns the schema Query would return, converting no block:
+// views are declared with their schemas only.
+func (l *Lakehouse) Describe(ctx context.Context, sql string) (*arrow.Schema, error) {
+	q := &queryPlan{l: l, sql: sql, describe: true}
+	text, tables, err := q.plan(ctx)
+	defer q.cleanup()
 	if err != nil {
-		return engine.Table{}, fmt.Errorf("list %s partitions: %w", view, err)
+		return nil, err
 	}
-	t := engine.Table{Name: view}
+	return l.opts.Engine.Describe(ctx, text, tables)
+}
+
+// queryPlan gathers the tables of one query and what to clean after it.
+type queryPlan struct {
+	l        *Lakehouse
+	opts     QueryOptions
+	sql      string
+	describe bool // declare tables by schema only
+
+	releases []func()
+	temps    []string
+	seq      int
+}
+
+// cleanup unpins the cached files and deletes the per-query files.
+func (q *queryPlan) cleanup() {
+	for _, r := range q.releases {
+		r()
+	}
+	for _, t := range q.temps {
+		os.Remove(t)
+	}
+	q.releases, q.temps = nil, nil
+}
+
+// tableFunctions are the functions replaced by a per-query table before
+// the SQL reaches the engine.
+var tableFunctions = map[string]bool{
+	"view_instance": true, "list_partitions": true, "list_view_sets": true,
+	"retire_partitions": true, "materialize_partitions": true,
+}
+
+// adminScalars are the scalar functions reserved to admins.
+var adminScalars = map[string]bool{"retire_partition_by_file": true}
+
+// plan rewrites the table-function calls of q.sql into per-query tables
+// and adds the global views the text names.
+func (q *queryPlan) plan(ctx context.Context) (string, []engine.Table, error) {
+	toks, err := scanSQL(q.sql)
+	if err != nil {
+		return "", nil, &QueryError{fmt.Errorf("cannot read the query: %w", err)}
+	}
+	if !q.opts.Admin {
+		calls, err := findCalls(toks, adminScalars)
+		if err != nil {
+			return "", nil, &QueryError{err}
+		}
+		if len(calls) > 0 {
+			return "", nil, &QueryError{fmt.Errorf("%s changes the lakehouse and is reserved to admins: %w", calls[0].name, ErrAdminOnly)}
+		}
+	}
+	calls, err := findCalls(toks, tableFunctions)
+	if err != nil {
+		return "", nil, &QueryError{err}
+	}
+	var tables []engine.Table
+	var b strings.Builder
+	last := 0
+	for _, c := range calls {
+		t, err := q.tableFunction(ctx, c)
+		if err != nil {
+			return "", nil, err
+		}
+		tables = append(tables, t)
+		b.WriteString(q.sql[last:c.start])
+		b.WriteString(quoteIdent(t.Name))
+		last = c.end
+	}
+	b.WriteString(q.sql[last:])
+	ids := identifiers(toks)
+	added := map[string]bool{}
+	var add func(v *viewSet) error
+	add = func(v *viewSet) error {
+		if added[v.name] {
+			return nil
+		}
+		added[v.name] = true
+		for _, d := range v.deps {
+			dv, _ := lookupView(d)
+			if err := add(dv); err != nil {
+				return err
+			}
+		}
+		t, err := q.globalTable(ctx, v)
+		if err != nil {
+			return err
+		}
+		tables = append(tables, t)
+		return nil
+	}
+	for _, v := range viewSets {
+		if v.global && ids[v.name] {
+			if err := add(v); err != nil {
+				return "", nil, err
+			}
+		}
+	}
+	return b.String(), tables, nil
+}
+
+// tableFunction runs one table-function call and returns its table.
+func (q *queryPlan) tableFunction(ctx context.Context, c call) (engine.Table, error) {
+	q.seq++
+	name := fmt.Sprintf("__%s_%d", c.name, q.seq)
+	switch c.name {
+	case "view_instance":
+		return q.viewInstance(ctx, c, name)
+	case "list_partitions":
+		return q.listPartitions(ctx, c, name)
+	case "list_view_sets":
+		return q.listViewSets(c, name)
+	case "retire_partitions", "materialize_partitions":
+		if !q.opts.Admin {
+			return engine.Table{}, &QueryError{fmt.Errorf("%s changes the lakehouse and is reserved to admins: %w", c.name, ErrAdminOnly)}
+		}
+		return q.adminFunction(ctx, c, name)
+	}
+	return engine.Table{}, fmt.Errorf("unknown table function %s", c.name)
+}
+
+// viewInstance makes the table of view_instance(view_set, instance_id).
+func (q *queryPlan) viewInstance(ctx context.Context, c call, name string) (engine.Table, error) {
+	if len(c.args) != 2 {
+		return engine.Table{}, &QueryError{fmt.Errorf("view_instance takes 2 arguments (view_set, instance_id), got %d", len(c.args))}
+	}
+	view, err := stringArg(c, 0)
+	if err != nil {
+		return engine.Table{}, &QueryError{err}
+	}
+	instance, err := stringArg(c, 1)
+	if err != nil {
+		return engine.Table{}, &QueryError{err}
+	}
+	v, ok := lookupView(view)
+	if !ok || v.instance == noInstance {
+		return engine.Table{}, &QueryError{&InstanceError{View: view, Instance: instance,
+			Msg: fmt.Sprintf("unknown view set %q; view_instance accepts %v", view, instancedNames())}}
+	}
+	t := engine.Table{Name: name, Schema: v.schema}
+	if q.describe {
+		return t, nil
+	}
+	parts, err := q.l.updateInstance(ctx, v, instance, q.opts.Begin, q.opts.End)
+	if err != nil {
+		var ie *InstanceError
+		if errors.As(err, &ie) {
+			return t, &QueryError{err}
+		}
+		return t, err
+	}
+	if err := q.addFiles(ctx, &t, parts); err != nil {
+		return t, err
+	}
+	q.filter(&t, v)
+	return t, nil
+}
+
+func instancedNames() []string {
+	var out []string
+	for _, v := range viewSets {
+		if v.instance != noInstance {
+			out = append(out, v.name)
+		}
+	}
+	return out
+}
+
+// globalTable makes the table of a global view: its partitions, plus the
+// blocks inserted after the last partition converted for this query only
+// (the maintenance daemon materializes them within seconds).
+func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (engine.Table, error) {
+	t := engine.Table{Name: v.name, Schema: v.schema}
+	if v.sql != "" {
+		t.SQL = v.sql
+		return t, nil
+	}
+	if q.describe {
+		return t, nil
+	}
+	parts, err := q.l.listInstance(ctx, v, GlobalInstance)
+	if err != nil {
+		return t, err
+	}
+	var last time.Time
+	for _, p := range parts {
+		if !isMarker(p) {
+			last = maxTime(last, p.EndInsertTime)
+		}
+	}
+	if err := q.addFiles(ctx, &t, parts); err != nil {
+		return t, err
+	}
+	blocks, err := q.l.opts.Catalog.ListBlocks(ctx, catalog.BlockFilter{Tag: v.tag, InsertedFrom: last})
+	if err != nil {
+		return t, fmt.Errorf("%s: list recent blocks: %w", v.name, err)
+	}
+	if q.opts.hasRange() {
+		kept := blocks[:0]
+		for _, b := range blocks {
+			if !b.BeginTime.After(q.opts.End) && !maxTime(b.EndTime, b.InsertTime).Before(q.opts.Begin) {
+				kept = append(kept, b)
+			}
+		}
+		blocks = kept
+	}
+	if len(blocks) > 0 {
+		s, err := q.l.convertBlocks(ctx, v, blocks)
+		if err != nil {
+			return t, err
+		}
+		path, err := q.writeTemp(s)
+		s.release()
+		if err != nil {
+			return t, err
+		}
+		if path != "" {
+			t.Files = append(t.Files, path)
+		}
+	}
+	q.filter(&t, v)
+	return t, nil
+}
+
+// addFiles adds the files of the partitions meeting the query range.
+func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, parts []catalog.Partition) error {
 	for _, p := range parts {
 		if p.NumRows == 0 || p.FilePath == "" {
 			continue
 		}
-		path, err := l.localFile(ctx, p.FilePath)
-		if err != nil {
-			return engine.Table{}, err
+		if q.opts.hasRange() && (p.MinEventTime.After(q.opts.End) || p.MaxEventTime.Before(q.opts.Begin)) {
+			continue
 		}
+		path, release, err := q.l.localFile(ctx, p.FilePath)
+		if err != nil {
+			return err
+		}
+		q.releases = append(q.releases, release)
 		t.Files = append(t.Files, path)
 	}
-	return t, nil
+	return nil
 }
 
-// localFile returns a local path of an object: in place for a local object
-// store, else a copy in the cache folder (partition files are immutable, so
-// a cached copy never goes stale).
-func (l *Lakehouse) localFile(ctx context.Context, key string) (string, error) {
-	if p, ok := l.opts.Blobs.LocalPath(key); ok {
-		return p, nil
+// filter restricts a table to the query's time range.
+func (q *queryPlan) filter(t *engine.Table, v *viewSet) {
+	if q.opts.hasRange() && v.timeFilter != nil {
+		t.Filter = v.timeFilter(timestampLiteral(q.opts.Begin), timestampLiteral(q.opts.End))
 	}
-	if l.opts.CacheDir == "" {
-		return "", fmt.Errorf("partition %s: the object store is remote and no cache folder is set", key)
+}
+
+// timestampLiteral is a DuckDB TIMESTAMP_NS literal of t.
+func timestampLiteral(t time.Time) string {
+	return "CAST('" + t.UTC().Format("2006-01-02 15:04:05.999999999") + "' AS TIMESTAMP_NS)"
+}
+
+// writeTemp writes the rows of s to a per-query Parquet file in the cache
+// folder and returns its path ("" when there are no rows).
+func (q *queryPlan) writeTemp(s *sink) (string, error) {
+	if s.rows == 0 {
+		return "", nil
 	}
-	path := filepath.Join(l.opts.CacheDir, filepath.FromSlash(key))
-	if _, err := os.Stat(path); err == nil {
-		return path, nil
+	rec := s.record()
+	defer rec.Release()
+	return q.writeTempRecord(rec)
+}
+
+func (q *queryPlan) writeTempRecord(rec arrow.RecordBatch) (string, error) {
+	dir := filepath.Join(q.l.opts.CacheDir, tailDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("per-query files: %w", err)
 	}
-	data, err := l.opts.Blobs.Get(ctx, key)
+	path := filepath.Join(dir, uuid.NewString()+".parquet")
+	f, err := os.Create(path)
 	if err != nil {
-		return "", fmt.Errorf("fetch partition %s: %w", key, err)
+		return "", fmt.Errorf("per-query files: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", fmt.Errorf("cache partition %s: %w", key, err)
+	q.temps = append(q.temps, path)
+	err = engine.WriteParquet(f, rec.Schema(), []arrow.RecordBatch{rec})
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return "", fmt.Errorf("cache partition %s: %w", key, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return "", fmt.Errorf("cache partition %s: %w", key, err)
+	if err != nil {
+		return "", fmt.Errorf("per-query files: %w", err)
 	}
 	return path, nil
+}
+
+// quoteIdent quotes a SQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// cleanupReader runs cleanup once, when the reader is released for the
+// last time.
+type cleanupReader struct {
+	array.RecordReader
+	once    sync.Once
+	cleanup func()
+	refs    int64
+	mu      sync.Mutex
+}
+
+func (r *cleanupReader) Retain() {
+	r.mu.Lock()
+	r.refs++
+	r.mu.Unlock()
+	r.RecordReader.Retain()
+}
+
+func (r *cleanupReader) Release() {
+	r.mu.Lock()
+	last := r.refs == 0
+	r.refs--
+	r.mu.Unlock()
+	r.RecordReader.Release()
+	if last {
+		r.once.Do(r.cleanup)
+	}
 }

@@ -1,0 +1,231 @@
+package lakehouse
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/micromegas-go/micromegas/internal/catalog"
+	"github.com/micromegas-go/micromegas/internal/engine"
+	"github.com/micromegas-go/micromegas/internal/lakehouse/lakehousetest"
+)
+
+// Benchmarks of the lakehouse (docs/benchmarks.md, "Lakehouse"):
+//
+//	go test -run '^$' -bench . -benchtime 1x ./internal/lakehouse/
+//
+// MICROMEGAS_BENCH_EVENTS sets the size of the query data sets (default
+// 1,000,000 log entries and span events).
+
+const eventsPerBlock = 10000
+
+var benchSites = []*lakehousetest.LogSite{
+	{Fmt: "request {} done", Target: "app::http", Module: "app", File: "http.rs", Line: 10, Level: 4},
+	{Fmt: "cache miss {}", Target: "app::cache", Module: "app", File: "cache.rs", Line: 20, Level: 5},
+	{Fmt: "slow query {}", Target: "app::db", Module: "app", File: "db.rs", Line: 30, Level: 3},
+	{Fmt: "failed {}", Target: "app::net", Module: "app", File: "net.rs", Line: 40, Level: 2},
+}
+
+// genLogs writes n log entries spread over a day, in blocks of
+// eventsPerBlock, one block inserted per 10 s.
+func genLogs(b testing.TB, tl *testLake, n int) *lakehousetest.Process {
+	ctx := context.Background()
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	p := must[*lakehousetest.Process](b)(tl.w.NewProcess(ctx, "bench.exe", day, 0, 1_000_000, nil))
+	s := must[*lakehousetest.Stream](b)(tl.w.NewStream(ctx, p, lakehousetest.KindLog, nil))
+	blocks := (n + eventsPerBlock - 1) / eventsPerBlock
+	span := int64(24*time.Hour/time.Microsecond) / int64(blocks) // ticks per block (1 MHz)
+	for i := 0; i < blocks; i++ {
+		blk := lakehousetest.NewBlock()
+		base := int64(i) * span
+		for j := 0; j < eventsPerBlock; j++ {
+			site := benchSites[(i+j)%len(benchSites)]
+			blk.LogString(site, base+int64(j)*span/eventsPerBlock, "request "+strconv.Itoa(i*eventsPerBlock+j)+" done in "+strconv.Itoa(j%997)+" ms")
+		}
+		check(b, func() error {
+			_, err := tl.w.WriteBlock(ctx, s, blk, base, base+span, day.Add(time.Duration(i)*10*time.Second))
+			return err
+		}())
+	}
+	return p
+}
+
+func genMetrics(b testing.TB, tl *testLake, n int) {
+	ctx := context.Background()
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	p := must[*lakehousetest.Process](b)(tl.w.NewProcess(ctx, "bench.exe", day, 0, 1_000_000, nil))
+	s := must[*lakehousetest.Stream](b)(tl.w.NewStream(ctx, p, lakehousetest.KindMetrics, nil))
+	sites := []*lakehousetest.MetricSite{{Name: "frame_time", Unit: "ms", Target: "render"}, {Name: "cpu", Unit: "percent", Target: "sys"}}
+	for i := 0; i < n/eventsPerBlock; i++ {
+		blk := lakehousetest.NewBlock()
+		base := int64(i) * eventsPerBlock * 1000
+		for j := 0; j < eventsPerBlock; j++ {
+			blk.FloatMetric(sites[j%2], base+int64(j)*1000, float64(j%1000)/10)
+		}
+		check(b, func() error {
+			_, err := tl.w.WriteBlock(ctx, s, blk, base, base+eventsPerBlock*1000, time.Time{})
+			return err
+		}())
+	}
+}
+
+// genSpans writes a thread stream of n events (n/2 spans, nested 4 deep).
+func genSpans(b testing.TB, tl *testLake, n int) *lakehousetest.Stream {
+	ctx := context.Background()
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	p := must[*lakehousetest.Process](b)(tl.w.NewProcess(ctx, "bench.exe", day, 0, 1_000_000_000, nil))
+	s := must[*lakehousetest.Stream](b)(tl.w.NewStream(ctx, p, lakehousetest.KindCPU, map[string]string{"thread-name": "worker"}))
+	sites := []*lakehousetest.SpanSite{site("frame", 1), site("update", 2), site("physics", 3), site("solve", 4)}
+	var ticks int64
+	for i := 0; i < n/eventsPerBlock; i++ {
+		blk := lakehousetest.NewBlock()
+		begin := ticks
+		for j := 0; j < eventsPerBlock/8; j++ { // 4 nested spans = 8 events
+			for _, st := range sites {
+				ticks += 100
+				blk.BeginSpan(st, ticks)
+			}
+			for k := len(sites) - 1; k >= 0; k-- {
+				ticks += 100
+				blk.EndSpan(sites[k], ticks)
+			}
+		}
+		check(b, func() error { _, err := tl.w.WriteBlock(ctx, s, blk, begin, ticks, time.Time{}); return err }())
+	}
+	return s
+}
+
+func benchEvents() int {
+	if v, err := strconv.Atoi(os.Getenv("MICROMEGAS_BENCH_EVENTS")); err == nil && v > 0 {
+		return v
+	}
+	return 1_000_000
+}
+
+// BenchmarkETL measures the conversion of raw blocks into a Parquet
+// partition (read, decode, build, write), per event type, and reports the
+// stored bytes per event, raw and as Parquet.
+func BenchmarkETL(b *testing.B) {
+	const n = 200_000
+	for _, c := range []struct {
+		view string
+		gen  func(*testLake)
+	}{
+		{LogEntriesView, func(tl *testLake) { genLogs(b, tl, n) }},
+		{MeasuresView, func(tl *testLake) { genMetrics(b, tl, n) }},
+		{ThreadSpansView, func(tl *testLake) { genSpans(b, tl, n) }},
+	} {
+		b.Run(c.view, func(b *testing.B) {
+			tl := newTestLake(b)
+			c.gen(tl)
+			ctx := context.Background()
+			v, _ := lookupView(c.view)
+			blocks, err := tl.store.ListBlocks(ctx, catalog.BlockFilter{Tag: v.tag})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var raw int64
+			for _, bl := range blocks {
+				raw += bl.PayloadSize
+			}
+			var fileSize int64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				s, err := tl.convertBlocks(ctx, v, blocks)
+				if err != nil {
+					b.Fatal(err)
+				}
+				p, err := tl.writePartition(ctx, v, "bench", blocks[0].InsertTime, blocks[len(blocks)-1].InsertTime.Add(time.Second), s)
+				s.release()
+				if err != nil {
+					b.Fatal(err)
+				}
+				fileSize = p.FileSize
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(raw)/n, "raw_B/event")
+			b.ReportMetric(float64(fileSize)/n, "parquet_B/event")
+		})
+	}
+}
+
+// BenchmarkQueries runs the issue's queries on generated data through the
+// lakehouse, and the same SQL with plain DuckDB on the same files.
+func BenchmarkQueries(b *testing.B) {
+	n := benchEvents()
+	ctx := context.Background()
+	tl := newTestLake(b)
+	genLogs(b, tl, n)
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := tl.MaterializeRange(ctx, LogEntriesView, day, day.Add(24*time.Hour), time.Hour); err != nil {
+		b.Fatal(err)
+	}
+	genMetrics(b, tl, n/10)
+	if _, err := tl.MaterializeRange(ctx, MeasuresView, time.Now().Add(-time.Hour).Truncate(time.Hour), time.Now().Add(time.Hour).Truncate(time.Hour), time.Hour); err != nil {
+		b.Fatal(err)
+	}
+	spans := genSpans(b, tl, n)
+	queries := []struct {
+		name, sql string
+		opts      QueryOptions
+		view      string
+	}{
+		{"count_by_level_day", `SELECT level, count(*) FROM log_entries GROUP BY level ORDER BY level`,
+			QueryOptions{Begin: day, End: day.Add(24 * time.Hour)}, LogEntriesView},
+		{"msg_substring", `SELECT count(*) FROM log_entries WHERE msg LIKE '%in 42 ms%'`, QueryOptions{}, LogEntriesView},
+		{"p99_per_minute", `SELECT date_bin('1 minute', time) AS t, quantile_cont(value, 0.99) FROM measures WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasuresView},
+	}
+	for _, q := range queries {
+		b.Run(q.name+"/lakehouse", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := tl.tryRows(q.sql, q.opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(q.name+"/duckdb", func(b *testing.B) {
+			var paths []string
+			for _, part := range tl.partitions(b, q.view, GlobalInstance) {
+				if part.FilePath != "" {
+					paths = append(paths, filepath.Join(tl.dir, "objects", filepath.FromSlash(part.FilePath)))
+				}
+			}
+			for i := 0; i < b.N; i++ {
+				rdr, err := tl.eng.Query(ctx, q.sql, []engine.Table{{Name: q.view, Files: paths}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for rdr.Next() {
+				}
+				rdr.Release()
+			}
+		})
+	}
+	topSpans := `SELECT name, sum(duration) FROM view_instance('thread_spans', '` + spans.StreamID + `') GROUP BY name ORDER BY 2 DESC LIMIT 10`
+	b.Run("thread_spans_jit", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			if _, err := tl.RetirePartitions(ctx, ThreadSpansView, spans.StreamID, time.Unix(0, 0), time.Now().Add(time.Hour)); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			if _, err := tl.tryRows(topSpans, QueryOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
+	b.Run("top_spans/lakehouse", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := tl.tryRows(topSpans, QueryOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	fmt.Fprintf(os.Stderr, "data: %d log entries, %d metric values, %d span events\n", n, n/10, n)
+}

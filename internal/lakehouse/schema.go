@@ -1,0 +1,165 @@
+package lakehouse
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Arrow types shared by the view schemas (spec 5.2). Properties are
+// MAP(VARCHAR, VARCHAR) instead of the original's JSONB dictionaries:
+// DuckDB queries them directly, and property_get works on them.
+var (
+	dict16    = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}
+	timestamp = &arrow.TimestampType{Unit: arrow.Nanosecond, TimeZone: "+00:00"}
+	propsType = arrow.MapOf(arrow.BinaryTypes.String, arrow.BinaryTypes.String)
+	tagsType  = arrow.ListOfField(arrow.Field{Name: "tag", Type: arrow.BinaryTypes.String, Nullable: true})
+)
+
+// Names of the view sets.
+const (
+	LogEntriesView  = "log_entries"
+	MeasuresView    = "measures"
+	BlocksView      = "blocks"
+	ProcessesView   = "processes"
+	StreamsView     = "streams"
+	LogStatsView    = "log_stats"
+	ThreadSpansView = "thread_spans"
+	AsyncEventsView = "async_events"
+)
+
+// LogEntriesSchema is the schema of log_entries (spec 5.2).
+var LogEntriesSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "process_id", Type: dict16},
+	{Name: "stream_id", Type: dict16},
+	{Name: "block_id", Type: dict16},
+	{Name: "insert_time", Type: timestamp},
+	{Name: "exe", Type: dict16},
+	{Name: "username", Type: dict16},
+	{Name: "computer", Type: dict16},
+	{Name: "time", Type: timestamp},
+	{Name: "target", Type: dict16},
+	{Name: "level", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "msg", Type: arrow.BinaryTypes.String},
+	{Name: "properties", Type: propsType},
+	{Name: "process_properties", Type: propsType},
+}, nil)
+
+// MeasuresSchema is the schema of measures (spec 5.2).
+var MeasuresSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "process_id", Type: dict16},
+	{Name: "stream_id", Type: dict16},
+	{Name: "block_id", Type: dict16},
+	{Name: "insert_time", Type: timestamp},
+	{Name: "exe", Type: dict16},
+	{Name: "username", Type: dict16},
+	{Name: "computer", Type: dict16},
+	{Name: "time", Type: timestamp},
+	{Name: "target", Type: dict16},
+	{Name: "name", Type: dict16},
+	{Name: "unit", Type: dict16},
+	{Name: "value", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "properties", Type: propsType},
+	{Name: "process_properties", Type: propsType},
+}, nil)
+
+// ThreadSpansSchema is the schema of thread_spans (spec 5.2).
+var ThreadSpansSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "id", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "parent", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "depth", Type: arrow.PrimitiveTypes.Uint32},
+	{Name: "hash", Type: arrow.PrimitiveTypes.Uint32},
+	{Name: "begin", Type: timestamp},
+	{Name: "end", Type: timestamp},
+	{Name: "duration", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "name", Type: dict16},
+	{Name: "target", Type: dict16},
+	{Name: "filename", Type: dict16},
+	{Name: "line", Type: arrow.PrimitiveTypes.Uint32},
+}, nil)
+
+// AsyncEventsSchema is the schema of async_events (spec 5.2).
+var AsyncEventsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "stream_id", Type: dict16},
+	{Name: "block_id", Type: dict16},
+	{Name: "time", Type: timestamp},
+	{Name: "event_type", Type: dict16},
+	{Name: "span_id", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "parent_span_id", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "depth", Type: arrow.PrimitiveTypes.Uint32},
+	{Name: "name", Type: dict16},
+	{Name: "filename", Type: dict16},
+	{Name: "target", Type: dict16},
+	{Name: "line", Type: arrow.PrimitiveTypes.Uint32},
+}, nil)
+
+// BlocksSchema is the schema of blocks (spec 5.2): every block joined
+// with its stream and process.
+var BlocksSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "block_id", Type: arrow.BinaryTypes.String},
+	{Name: "stream_id", Type: arrow.BinaryTypes.String},
+	{Name: "process_id", Type: arrow.BinaryTypes.String},
+	{Name: "begin_time", Type: timestamp},
+	{Name: "begin_ticks", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "end_time", Type: timestamp},
+	{Name: "end_ticks", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "nb_objects", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "object_offset", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "payload_size", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "insert_time", Type: timestamp},
+	{Name: "streams.dependencies_metadata", Type: arrow.BinaryTypes.Binary},
+	{Name: "streams.objects_metadata", Type: arrow.BinaryTypes.Binary},
+	{Name: "streams.tags", Type: tagsType},
+	{Name: "streams.properties", Type: propsType},
+	{Name: "streams.insert_time", Type: timestamp},
+	{Name: "processes.start_time", Type: timestamp},
+	{Name: "processes.start_ticks", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "processes.tsc_frequency", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "processes.exe", Type: arrow.BinaryTypes.String},
+	{Name: "processes.username", Type: arrow.BinaryTypes.String},
+	{Name: "processes.realname", Type: arrow.BinaryTypes.String},
+	{Name: "processes.computer", Type: arrow.BinaryTypes.String},
+	{Name: "processes.distro", Type: arrow.BinaryTypes.String},
+	{Name: "processes.cpu_brand", Type: arrow.BinaryTypes.String},
+	{Name: "processes.insert_time", Type: timestamp},
+	{Name: "processes.parent_process_id", Type: arrow.BinaryTypes.String},
+	{Name: "processes.properties", Type: propsType},
+}, nil)
+
+// ProcessesSchema, StreamsSchema and LogStatsSchema are the schemas of
+// the views computed with SQL from blocks and log_entries.
+var (
+	ProcessesSchema = arrow.NewSchema([]arrow.Field{
+		{Name: "process_id", Type: arrow.BinaryTypes.String},
+		{Name: "exe", Type: arrow.BinaryTypes.String},
+		{Name: "username", Type: arrow.BinaryTypes.String},
+		{Name: "realname", Type: arrow.BinaryTypes.String},
+		{Name: "computer", Type: arrow.BinaryTypes.String},
+		{Name: "distro", Type: arrow.BinaryTypes.String},
+		{Name: "cpu_brand", Type: arrow.BinaryTypes.String},
+		{Name: "tsc_frequency", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "start_time", Type: timestamp},
+		{Name: "start_ticks", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "insert_time", Type: timestamp},
+		{Name: "parent_process_id", Type: arrow.BinaryTypes.String},
+		{Name: "properties", Type: propsType},
+		{Name: "last_update_time", Type: timestamp},
+		{Name: "last_block_end_ticks", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "last_block_end_time", Type: timestamp},
+	}, nil)
+	StreamsSchema = arrow.NewSchema([]arrow.Field{
+		{Name: "stream_id", Type: arrow.BinaryTypes.String},
+		{Name: "process_id", Type: arrow.BinaryTypes.String},
+		{Name: "dependencies_metadata", Type: arrow.BinaryTypes.Binary},
+		{Name: "objects_metadata", Type: arrow.BinaryTypes.Binary},
+		{Name: "tags", Type: tagsType},
+		{Name: "properties", Type: propsType},
+		{Name: "insert_time", Type: timestamp},
+		{Name: "last_update_time", Type: timestamp},
+	}, nil)
+	LogStatsSchema = arrow.NewSchema([]arrow.Field{
+		{Name: "time_bin", Type: timestamp},
+		{Name: "process_id", Type: arrow.BinaryTypes.String},
+		{Name: "level", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "target", Type: arrow.BinaryTypes.String},
+		{Name: "count", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+)

@@ -1,0 +1,58 @@
+package lakehouse
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestFindCalls(t *testing.T) {
+	for _, c := range []struct {
+		sql  string
+		want []string // name(args joined by ;)
+	}{
+		{`SELECT * FROM view_instance('log_entries', 'p1')`, []string{"view_instance(log_entries;p1)"}},
+		{`SELECT 'view_instance(''x'', ''y'')' -- view_instance('a','b')
+		  /* view_instance('c','d') */ FROM t`, nil},
+		{`SELECT "view_instance" FROM t`, nil},
+		{`SELECT * FROM VIEW_INSTANCE ( 'a' , 'it''s' ) JOIN view_instance('b', 'c') USING (x)`,
+			[]string{"view_instance(a;it's)", "view_instance(b;c)"}},
+		{`SELECT * FROM retire_partitions('v', 'g', now() - INTERVAL '1 day', now())`,
+			[]string{"retire_partitions(v;g;now ( ) - interval 1 day;now ( ))"}},
+		{`SELECT * FROM list_partitions()`, []string{"list_partitions()"}},
+		{`SELECT x.view_instance('a', 'b') FROM t`, nil},
+		{`SELECT $$view_instance('a','b')$$`, nil},
+	} {
+		toks, err := scanSQL(c.sql)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		calls, err := findCalls(toks, tableFunctions)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		var got []string
+		for _, call := range calls {
+			var args []string
+			for _, a := range call.args {
+				var parts []string
+				for _, tk := range a {
+					parts = append(parts, tk.text)
+				}
+				args = append(args, strings.Join(parts, " "))
+			}
+			got = append(got, call.name+"("+strings.Join(args, ";")+")")
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%s:\n got %v\nwant %v", c.sql, got, c.want)
+		}
+	}
+	for _, bad := range []string{`SELECT 'open`, `SELECT /* open`, `SELECT * FROM view_instance('a', 'b'`} {
+		toks, err := scanSQL(bad)
+		if err == nil {
+			_, err = findCalls(toks, tableFunctions)
+		}
+		if err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}

@@ -1,0 +1,169 @@
+package lakehouse
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/micromegas-go/micromegas/internal/catalog"
+)
+
+// instanceKind says what the instance id of a view_instance names.
+type instanceKind uint8
+
+const (
+	noInstance instanceKind = iota
+	perProcess
+	perStream
+)
+
+// viewSet describes one view set: its schema, how rows come from blocks,
+// and how it is instanced and filtered by time.
+type viewSet struct {
+	name   string
+	schema *arrow.Schema
+	// hash versions the file schema: partitions with another hash are
+	// ignored and rebuilt.
+	hash []byte
+	// tag selects the source blocks by stream tag ("" = every block).
+	tag string
+	// global views have a "global" instance materialized by the daemon
+	// (or, for derived views, computed from other views by sql).
+	global bool
+	// instance is the kind of id view_instance takes (noInstance: none).
+	instance instanceKind
+	// appendBlock converts one block (nil for thread_spans, which
+	// converts runs of blocks, and for derived views).
+	appendBlock func(l *Lakehouse, ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error
+	// maxDelta is the largest partition the daemon compacts into.
+	maxDelta time.Duration
+	// timeFilter returns the SQL predicate selecting the rows of [begin,
+	// end] (both SQL timestamp literals).
+	timeFilter func(begin, end string) string
+	// sql defines a derived view over deps.
+	sql  string
+	deps []string
+}
+
+func eventTimeFilter(begin, end string) string {
+	return fmt.Sprintf(`"time" BETWEEN %s AND %s`, begin, end)
+}
+
+// viewSets lists every view set, in the order the daemon updates them.
+var viewSets = []*viewSet{
+	{
+		name: BlocksView, schema: BlocksSchema, hash: []byte{2}, global: true, maxDelta: 24 * time.Hour,
+		appendBlock: (*Lakehouse).appendBlockRow,
+		timeFilter: func(begin, end string) string {
+			return fmt.Sprintf(`begin_time <= %s AND insert_time >= %s`, end, begin)
+		},
+	},
+	{
+		name: LogEntriesView, schema: LogEntriesSchema, hash: []byte{1}, tag: "log", global: true,
+		instance: perProcess, maxDelta: time.Hour, appendBlock: (*Lakehouse).appendLogBlock, timeFilter: eventTimeFilter,
+	},
+	{
+		name: MeasuresView, schema: MeasuresSchema, hash: []byte{1}, tag: "metrics", global: true,
+		instance: perProcess, maxDelta: time.Hour, appendBlock: (*Lakehouse).appendMetricsBlock, timeFilter: eventTimeFilter,
+	},
+	{
+		name: ThreadSpansView, schema: ThreadSpansSchema, hash: []byte{1}, tag: "cpu", instance: perStream,
+		timeFilter: func(begin, end string) string {
+			return fmt.Sprintf(`"begin" <= %s AND "end" >= %s`, end, begin)
+		},
+	},
+	{
+		name: AsyncEventsView, schema: AsyncEventsSchema, hash: []byte{1}, tag: "cpu", instance: perProcess,
+		appendBlock: (*Lakehouse).appendAsyncBlock, timeFilter: eventTimeFilter,
+	},
+	{
+		name: ProcessesView, schema: ProcessesSchema, global: true, deps: []string{BlocksView},
+		sql: `SELECT process_id,
+			first("processes.exe") AS exe, first("processes.username") AS username,
+			first("processes.realname") AS realname, first("processes.computer") AS computer,
+			first("processes.distro") AS distro, first("processes.cpu_brand") AS cpu_brand,
+			first("processes.tsc_frequency") AS tsc_frequency, first("processes.start_time") AS start_time,
+			first("processes.start_ticks") AS start_ticks, first("processes.insert_time") AS insert_time,
+			first("processes.parent_process_id") AS parent_process_id, first("processes.properties") AS properties,
+			max(insert_time) AS last_update_time, max(end_ticks) AS last_block_end_ticks,
+			max(end_time) AS last_block_end_time
+			FROM blocks GROUP BY process_id`,
+	},
+	{
+		name: StreamsView, schema: StreamsSchema, global: true, deps: []string{BlocksView},
+		sql: `SELECT stream_id, first(process_id) AS process_id,
+			first("streams.dependencies_metadata") AS dependencies_metadata,
+			first("streams.objects_metadata") AS objects_metadata, first("streams.tags") AS tags,
+			first("streams.properties") AS properties, first("streams.insert_time") AS insert_time,
+			max(insert_time) AS last_update_time
+			FROM blocks GROUP BY stream_id`,
+	},
+	{
+		name: LogStatsView, schema: LogStatsSchema, global: true, deps: []string{LogEntriesView},
+		sql: `SELECT date_bin(INTERVAL 1 MINUTE, "time") AS time_bin, process_id, level, target,
+			count(*) AS count FROM log_entries GROUP BY ALL`,
+	},
+}
+
+// lookupView returns the view set called name.
+func lookupView(name string) (*viewSet, bool) {
+	for _, v := range viewSets {
+		if v.name == name {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// materialized reports whether the view's global instance is made of
+// partitions (not computed with SQL).
+func (v *viewSet) materialized() bool { return v.global && v.sql == "" }
+
+// ViewInfo describes a view set for discovery (list_view_sets,
+// FlightSQL GetTables).
+type ViewInfo struct {
+	Name   string
+	Schema *arrow.Schema
+	// SchemaHash versions the partition files of the view.
+	SchemaHash []byte
+	// Global is true when the view is a table of its own; otherwise it is
+	// only reachable through view_instance.
+	Global bool
+	// Instanced is true when view_instance accepts the view.
+	Instanced bool
+	// Materialized is true for global views kept as partitions by the
+	// maintenance daemon (false for views computed with SQL at query time).
+	Materialized bool
+	// MaxPartitionDelta is the largest partition the daemon compacts into.
+	MaxPartitionDelta time.Duration
+}
+
+// Views lists every view set.
+func Views() []ViewInfo {
+	out := make([]ViewInfo, 0, len(viewSets))
+	for _, v := range viewSets {
+		out = append(out, ViewInfo{Name: v.name, Schema: v.schema, SchemaHash: v.hash, Global: v.global,
+			Instanced: v.instance != noInstance, Materialized: v.materialized(), MaxPartitionDelta: v.maxDelta})
+	}
+	return out
+}
+
+// TableInfo is one table visible to SQL without view_instance.
+type TableInfo struct {
+	Name   string
+	Schema *arrow.Schema
+}
+
+// Tables lists the global views with their schemas (for FlightSQL
+// GetTables). The columns are those of the view's Arrow schema; strings
+// stored dictionary-encoded are returned as plain strings by queries.
+func (l *Lakehouse) Tables(context.Context) ([]TableInfo, error) {
+	var out []TableInfo
+	for _, v := range viewSets {
+		if v.global {
+			out = append(out, TableInfo{Name: v.name, Schema: v.schema})
+		}
+	}
+	return out, nil
+}
