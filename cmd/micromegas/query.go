@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -16,12 +17,13 @@ import (
 func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("query", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	url := fs.String("analytics-url", envOr("MICROMEGAS_ANALYTICS_URL", "grpc://127.0.0.1:50051"), "FlightSQL address of the analytics service (env MICROMEGAS_ANALYTICS_URL)")
-	format := fs.String("format", "table", "output format: table, csv or json")
-	begin := fs.String("begin", "", "start of the query time range, RFC3339 (sent as query_range_begin)")
-	end := fs.String("end", "", "end of the query time range, RFC3339 (sent as query_range_end)")
+	cf := addClientFlags(fs, " (sent as query_range_begin; restricts the partitions read)")
+	of := addOutputFlags(fs, "table", "table, csv, json, parquet or arrow (an Arrow IPC file)")
+	limit := fs.Int64("limit", 0, "return at most this many rows (0: no limit)")
+	showProgress := fs.Bool("progress", false, "print a progress line (rows, rows/s) on the standard error; by default it appears on a terminal after 1s")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: micromegas query [flags] \"SELECT ...\"")
+		fmt.Fprintln(stderr, "\nRuns SQL against the analytics service and prints or saves the result.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -33,37 +35,63 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return errors.New("query: the SQL text is required")
 	}
 	sql := strings.Join(pos, " ")
-	f, err := render.ParseFormat(*format)
+	f, err := render.ParseFormat(of.format)
 	if err != nil {
 		return err
 	}
-	var tr client.TimeRange
-	if tr.Begin, err = parseTime("--begin", *begin); err != nil {
-		return err
-	}
-	if tr.End, err = parseTime("--end", *end); err != nil {
-		return err
-	}
-	c, err := client.Dial(ctx, *url)
+	tr, err := timeRange(cf.begin, cf.end)
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w", *url, err)
+		return err
+	}
+	if *limit < 0 {
+		return fmt.Errorf("--limit %d: want 0 (no limit) or more", *limit)
+	}
+	out, closeOut, err := of.open(stdout, f)
+	if err != nil {
+		return err
+	}
+	c, err := client.Dial(ctx, cf.url, client.WithLimit(*limit))
+	if err != nil {
+		closeOut()
+		return fmt.Errorf("connect to %s: %w", cf.url, err)
 	}
 	defer c.Close()
+	err = runAndRender(ctx, c, sql, tr, f, out, stderr, progressMode(*showProgress, f, out, stderr))
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil && of.output != "" {
+		os.Remove(of.output) // do not leave a truncated file behind
+	}
+	return err
+}
+
+// progressMode returns the delay before a progress line, or -1 for none.
+// A line is shown at once with --progress, or after a second when the
+// standard error is a terminal that the output does not stream to.
+func progressMode(forced bool, f render.Format, out, stderr io.Writer) time.Duration {
+	switch {
+	case forced:
+		return 0
+	case isTerminal(stderr) && (!isTerminal(out) || f == render.Table):
+		return progressDelay
+	}
+	return -1
+}
+
+// runAndRender runs sql and writes its result in format f; delay < 0
+// means no progress line.
+func runAndRender(ctx context.Context, c *client.Client, sql string, tr client.TimeRange, f render.Format, out, stderr io.Writer, delay time.Duration) error {
 	rdr, err := c.Query(ctx, sql, tr)
 	if err != nil {
 		return err
 	}
 	defer rdr.Release()
-	return render.Write(stdout, f, rdr.Schema(), rdr)
-}
-
-func parseTime(flagName, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
+	if delay < 0 {
+		return render.Write(out, f, rdr.Schema(), rdr)
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%s %q: want an RFC3339 time such as 2026-01-02T15:04:05Z", flagName, s)
-	}
-	return t, nil
+	p := startProgress(rdr, stderr, delay)
+	err = render.Write(out, f, rdr.Schema(), p)
+	p.finish(delay == 0)
+	return err
 }

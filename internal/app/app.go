@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/micromegas-go/micromegas/internal/blobstore"
 	"github.com/micromegas-go/micromegas/internal/catalog"
@@ -21,6 +22,8 @@ import (
 	"github.com/micromegas-go/micromegas/internal/flightsql"
 	"github.com/micromegas-go/micromegas/internal/ingest"
 	"github.com/micromegas-go/micromegas/internal/lakehouse"
+	"github.com/micromegas-go/micromegas/internal/maintenance"
+	"github.com/micromegas-go/micromegas/internal/web"
 )
 
 // Config describes a server. Zero fields take defaults.
@@ -39,6 +42,18 @@ type Config struct {
 	IngestionAddr string
 	FlightSQLAddr string
 	Logger        *slog.Logger
+	// WebAddr is the listen address of the HTTP query API (internal/web);
+	// port 0 picks a free port.
+	WebAddr string
+	// Maintenance runs the maintenance daemon (materialization,
+	// compaction, retention) in this process; serve turns it on.
+	Maintenance bool
+	// MaintenanceOnly runs the daemon alone, without ingestion and
+	// FlightSQL (micromegas maintain).
+	MaintenanceOnly bool
+	// Retention is the age past which the daemon deletes data (default
+	// 90 days).
+	Retention time.Duration
 }
 
 // Default listen addresses.
@@ -46,6 +61,7 @@ const (
 	DefaultDataDir       = "micromegas-data"
 	DefaultIngestionAddr = ingest.DefaultAddr
 	DefaultFlightSQLAddr = "127.0.0.1:50051"
+	DefaultWebAddr       = web.DefaultAddr
 )
 
 // App is a running server.
@@ -58,6 +74,9 @@ type App struct {
 	lake      *lakehouse.Lakehouse
 	ingest    *ingest.Server
 	flightsql *flightsql.Server
+	web       *web.Server
+
+	stopDaemon func() // cancels the daemon and waits for it; nil when not running
 }
 
 // Start opens the stores and starts every role. On error, what was started
@@ -71,6 +90,9 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	if cfg.FlightSQLAddr == "" {
 		cfg.FlightSQLAddr = DefaultFlightSQLAddr
+	}
+	if cfg.WebAddr == "" {
+		cfg.WebAddr = DefaultWebAddr
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -115,6 +137,14 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	}); err != nil {
 		return a, err
 	}
+	if cfg.Maintenance || cfg.MaintenanceOnly {
+		if err := a.startDaemon(); err != nil {
+			return a, err
+		}
+	}
+	if cfg.MaintenanceOnly {
+		return a, nil
+	}
 	if a.ingest, err = ingest.New(ingest.Options{
 		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log,
 	}); err != nil {
@@ -123,12 +153,19 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if err = a.ingest.Start(ctx); err != nil {
 		return a, err
 	}
+	q := querier{lake: a.lake, ingester: ingester{catalog: a.catalog, blobs: a.blobs}}
 	if a.flightsql, err = flightsql.New(flightsql.Options{
-		Addr: cfg.FlightSQLAddr, Querier: querier{a.lake}, Logger: a.log,
+		Addr: cfg.FlightSQLAddr, Querier: q, Logger: a.log,
 	}); err != nil {
 		return a, err
 	}
 	if err = a.flightsql.Start(ctx); err != nil {
+		return a, err
+	}
+	if a.web, err = web.New(web.Options{Addr: cfg.WebAddr, Querier: q, Logger: a.log}); err != nil {
+		return a, err
+	}
+	if err = a.web.Start(ctx); err != nil {
 		return a, err
 	}
 	return a, nil
@@ -158,11 +195,53 @@ func sqliteOpen(ctx context.Context, path string) (catalog.Store, error) {
 	return s, nil
 }
 
-// IngestionAddr is the address the ingestion service listens on.
-func (a *App) IngestionAddr() net.Addr { return a.ingest.Addr() }
+// startDaemon runs the maintenance daemon until Shutdown.
+func (a *App) startDaemon() error {
+	d, err := maintenance.New(maintenance.Options{
+		Lake: a.lake, Catalog: a.catalog, Blobs: a.blobs, Retention: a.cfg.Retention, Logger: a.log,
+	})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.Run(ctx)
+	}()
+	a.stopDaemon = func() {
+		cancel()
+		<-done
+	}
+	return nil
+}
 
-// FlightSQLAddr is the address the FlightSQL service listens on.
-func (a *App) FlightSQLAddr() net.Addr { return a.flightsql.Addr() }
+// IngestionAddr is the address the ingestion service listens on (nil
+// when it does not run).
+func (a *App) IngestionAddr() net.Addr {
+	if a.ingest == nil {
+		return nil
+	}
+	return a.ingest.Addr()
+}
+
+// FlightSQLAddr is the address the FlightSQL service listens on (nil when
+// it does not run).
+func (a *App) FlightSQLAddr() net.Addr {
+	if a.flightsql == nil {
+		return nil
+	}
+	return a.flightsql.Addr()
+}
+
+// WebAddr is the address the HTTP query API listens on (nil when it does
+// not run).
+func (a *App) WebAddr() net.Addr {
+	if a.web == nil {
+		return nil
+	}
+	return a.web.Addr()
+}
 
 // Lakehouse returns the lakehouse, for tests and embedders.
 func (a *App) Lakehouse() *lakehouse.Lakehouse { return a.lake }
@@ -174,8 +253,14 @@ func (a *App) Shutdown(ctx context.Context) error {
 	if a.ingest != nil {
 		errs = append(errs, a.ingest.Shutdown(ctx))
 	}
+	if a.web != nil {
+		errs = append(errs, a.web.Shutdown(ctx))
+	}
 	if a.flightsql != nil {
 		errs = append(errs, a.flightsql.Shutdown(ctx))
+	}
+	if a.stopDaemon != nil {
+		a.stopDaemon()
 	}
 	if a.engine != nil {
 		errs = append(errs, a.engine.Close())

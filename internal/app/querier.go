@@ -4,23 +4,101 @@ import (
 	"context"
 	"errors"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/micromegas-go/micromegas/internal/engine"
 	"github.com/micromegas-go/micromegas/internal/flightsql"
 	"github.com/micromegas-go/micromegas/internal/lakehouse"
 )
 
-// querier adapts the lakehouse to the FlightSQL server.
-type querier struct{ lake *lakehouse.Lakehouse }
-
-func (q querier) Query(ctx context.Context, sql string, opts flightsql.QueryOptions) (array.RecordReader, error) {
-	rdr, err := q.lake.Query(ctx, sql, lakehouse.QueryOptions{Begin: opts.Begin, End: opts.End, Limit: opts.Limit})
-	if errors.Is(err, engine.ErrInvalidQuery) {
-		return nil, &flightsql.InvalidQueryError{Err: err}
-	}
-	return rdr, err
+// querier adapts the lakehouse to the FlightSQL server and the HTTP API.
+// It implements flightsql.Querier, flightsql.SchemaDescriber,
+// flightsql.TableLister and, through its ingester, flightsql.Ingester.
+//
+// It does not implement flightsql.ParamQuerier: the engine has no way to
+// bind parameters yet, and the lakehouse plans table functions such as
+// view_instance('log_entries', '<id>') from literal arguments, so the
+// server renders bound parameters as literals before they get here.
+type querier struct {
+	lake *lakehouse.Lakehouse
+	ingester
 }
 
+var (
+	_ flightsql.SchemaDescriber = querier{}
+	_ flightsql.TableLister     = querier{}
+	_ flightsql.Ingester        = querier{}
+)
+
+// Query brings the views the SQL reads up to date (just-in-time
+// conversion) and runs it.
+func (q querier) Query(ctx context.Context, sql string, opts flightsql.QueryOptions) (array.RecordReader, error) {
+	if call, ok, err := parsePerfettoCall(sql); ok {
+		if err != nil {
+			return nil, err
+		}
+		return q.queryPerfettoChunks(ctx, call, opts)
+	}
+	rdr, err := q.lake.Query(ctx, sql, lakehouse.QueryOptions{Begin: opts.Begin, End: opts.End, Limit: opts.Limit})
+	if err != nil {
+		return nil, classify(err)
+	}
+	return rdr, nil
+}
+
+// Describe returns the schema of the SQL's result without running it and
+// without converting any block: the engine prepares the statement over
+// tables declared by their schemas only. When the engine cannot describe
+// the statement for a reason that is not the query's fault, Describe
+// falls back to starting the query and keeping the schema of its reader.
+func (q querier) Describe(ctx context.Context, sql string, opts flightsql.QueryOptions) (*arrow.Schema, error) {
+	if call, ok, err := parsePerfettoCall(sql); ok {
+		if err == nil {
+			err = q.checkPerfettoProcess(ctx, call)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return perfettoChunksSchema, nil
+	}
+	schema, err := q.lake.Describe(ctx, sql)
+	if err == nil {
+		return schema, nil
+	}
+	if isInvalid(err) || ctx.Err() != nil {
+		return nil, classify(err)
+	}
+	rdr, qerr := q.Query(ctx, sql, opts)
+	if qerr != nil {
+		return nil, qerr
+	}
+	defer rdr.Release()
+	return rdr.Schema(), nil
+}
+
+// Tables lists the global views for GetTables.
 func (q querier) Tables(ctx context.Context) ([]flightsql.TableInfo, error) {
-	return []flightsql.TableInfo{{Name: lakehouse.LogEntriesView, Schema: lakehouse.LogEntriesSchema}}, nil
+	tables, err := q.lake.Tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]flightsql.TableInfo, len(tables))
+	for i, t := range tables {
+		out[i] = flightsql.TableInfo{Name: t.Name, Schema: t.Schema}
+	}
+	return out, nil
+}
+
+// isInvalid reports whether err blames the query.
+func isInvalid(err error) bool {
+	return errors.Is(err, engine.ErrInvalidQuery) || flightsql.IsInvalidQuery(err)
+}
+
+// classify marks the errors that blame the query so the servers answer
+// them as invalid input.
+func classify(err error) error {
+	if isInvalid(err) && !flightsql.IsInvalidQuery(err) {
+		return &flightsql.InvalidQueryError{Err: err}
+	}
+	return err
 }

@@ -17,11 +17,21 @@
 //     Tickets whose handle is plain SQL text, as the Python client builds
 //     them, are accepted too; their options come from the DoGet headers.
 //   - Prepared statements: the handle is the SQL text, the dataset schema is
-//     returned, closing is a no-op. Parameters are not supported yet.
+//     returned, closing is a no-op. Parameters ("?" or "$1" markers) are
+//     bound with DoPut: the server answers with a new handle that carries
+//     the SQL and the values, so no state is kept between calls (a load
+//     balancer may route each call to another server). A [ParamQuerier]
+//     binds them in its engine; otherwise they are rendered as SQL
+//     literals ([InterpolateParams]). The arrow-go database/sql driver
+//     sends db.Query(sql, args...) this way.
+//   - DoPut(CommandStatementIngest) appends rows to processes, streams,
+//     blocks or payloads through an [Ingester], as the original's
+//     replication path.
 //   - GetTables lists the tables of a [TableLister] (catalog "", schema "",
 //     type "table"); GetCatalogs and GetDbSchemas return empty lists;
 //     GetTableTypes returns "table"; GetSqlInfo names the server
-//     "Micromegas Flight SQL Server".
+//     "Micromegas Flight SQL Server"; GetXdbcTypeInfo lists the engine's
+//     SQL types.
 //   - Errors carry gRPC codes: InvalidArgument for bad headers and invalid
 //     queries (see [InvalidQueryError]), Canceled and DeadlineExceeded when
 //     the client gives up, Internal otherwise.

@@ -16,7 +16,10 @@ func toStatus(what string, err error) error {
 		return nil
 	}
 	if IsInvalidQuery(err) {
-		return status.Errorf(codes.InvalidArgument, "invalid query: %v", err)
+		if what == "query" {
+			return status.Errorf(codes.InvalidArgument, "invalid query: %v", err)
+		}
+		return status.Errorf(codes.InvalidArgument, "%s rejected: %v", what, err)
 	}
 	if st, ok := status.FromError(err); ok && st.Code() != codes.Unknown {
 		return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +25,9 @@ const (
 	sqlNested   = "SELECT * FROM nested"   // dictionaries inside list and struct
 	sqlInvalid  = "SELECT * FROM nowhere"
 	sqlBroken   = "SELECT broken()"
+	// sqlIntsFrom is followed by an integer literal: the rows of ints
+	// (0, 1, 2) at least that large.
+	sqlIntsFrom = "SELECT * FROM ints WHERE n >="
 )
 
 const (
@@ -81,26 +86,32 @@ func (f *fakeQuerier) Query(ctx context.Context, sql string, opts QueryOptions) 
 	f.mu.Unlock()
 	var recs []arrow.RecordBatch
 	infinite := false
-	switch sql {
-	case sqlBasic:
+	switch {
+	case sql == sqlBasic:
 		recs = []arrow.RecordBatch{f.basicRecord()}
-	case sqlInts:
+	case sql == sqlInts:
 		recs = []arrow.RecordBatch{f.intRecord(0, 3)}
-	case sqlMany:
+	case sql == sqlMany:
 		for i := range manyBatches {
 			recs = append(recs, f.intRecord(int64(i*manyRows), manyRows))
 		}
-	case sqlInfinite:
+	case sql == sqlInfinite:
 		recs = []arrow.RecordBatch{f.intRecord(0, 10)}
 		infinite = true
-	case sqlBig:
+	case sql == sqlBig:
 		recs = []arrow.RecordBatch{f.bigRecord()}
-	case sqlNested:
+	case sql == sqlNested:
 		recs = []arrow.RecordBatch{f.nestedRecord()}
-	case sqlInvalid:
+	case sql == sqlInvalid:
 		return nil, &InvalidQueryError{Err: errors.New(invalidText)}
-	case sqlBroken:
+	case sql == sqlBroken:
 		return nil, errors.New("disk on fire")
+	case strings.HasPrefix(sql, sqlIntsFrom):
+		v, err := strconv.ParseInt(strings.TrimSpace(strings.TrimPrefix(sql, sqlIntsFrom)), 10, 64)
+		if err != nil || v < 0 || v > 3 {
+			return nil, &InvalidQueryError{Err: fmt.Errorf("fake querier: bad bound value in %q", sql)}
+		}
+		recs = []arrow.RecordBatch{f.intRecord(v, 3-v)}
 	default:
 		return nil, &InvalidQueryError{Err: fmt.Errorf("fake querier does not know %q", sql)}
 	}

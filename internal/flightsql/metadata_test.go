@@ -13,6 +13,8 @@ import (
 
 func strPtr(s string) *string { return &s }
 
+func int32Ptr(v int32) *int32 { return &v }
+
 func TestGetTables(t *testing.T) {
 	q := newFakeQuerier()
 	q.tables = []TableInfo{
@@ -108,6 +110,9 @@ func TestMetadataCommands(t *testing.T) {
 		{"table types", func() (*flight.FlightInfo, error) { return cl.GetTableTypes(ctx) }, 1},
 		{"catalogs", func() (*flight.FlightInfo, error) { return cl.GetCatalogs(ctx) }, 0},
 		{"db schemas", func() (*flight.FlightInfo, error) { return cl.GetDBSchemas(ctx, &flightsql.GetDBSchemasOpts{}) }, 0},
+		{"xdbc types", func() (*flight.FlightInfo, error) { return cl.GetXdbcTypeInfo(ctx, nil) }, int64(len(xdbcTypes))},
+		{"xdbc bigint", func() (*flight.FlightInfo, error) { return cl.GetXdbcTypeInfo(ctx, int32Ptr(-5)) }, 1},
+		{"xdbc unknown", func() (*flight.FlightInfo, error) { return cl.GetXdbcTypeInfo(ctx, int32Ptr(2014)) }, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

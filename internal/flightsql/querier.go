@@ -45,6 +45,27 @@ type SchemaDescriber interface {
 	Describe(ctx context.Context, sql string, opts QueryOptions) (*arrow.Schema, error)
 }
 
+// ParamQuerier is an optional interface of a [Querier] whose engine binds
+// query parameters itself. The server uses it for prepared statements
+// executed with parameters (see [Querier] for the reader's contract).
+// params holds nil, bool, int64, uint64, float64, string, []byte or
+// time.Time values, in marker order ("?" or "$1", "$2", ...). Without it,
+// the server replaces the markers by SQL literals ([InterpolateParams])
+// and calls Query.
+type ParamQuerier interface {
+	QueryParams(ctx context.Context, sql string, params []any, opts QueryOptions) (array.RecordReader, error)
+}
+
+// Ingester is an optional interface of a [Querier] that accepts bulk
+// ingestion (DoPut CommandStatementIngest), the replication path of the
+// original service: table is one of "processes", "streams", "blocks" or
+// "payloads". It returns the number of rows stored; rows stored before
+// an error are counted too. Errors that blame the request (unknown table,
+// missing column) should satisfy [IsInvalidQuery].
+type Ingester interface {
+	Ingest(ctx context.Context, table string, rdr array.RecordReader) (int64, error)
+}
+
 // TableInfo describes one table listed by a [TableLister].
 type TableInfo struct {
 	Name   string

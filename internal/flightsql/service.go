@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/memory"
@@ -26,18 +27,18 @@ type service struct {
 // GetFlightInfoStatement returns one endpoint whose ticket carries the SQL
 // and the request options, with the result schema.
 func (s *service) GetFlightInfoStatement(ctx context.Context, cmd flightsql.StatementQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
-	return s.flightInfo(ctx, cmd.GetQuery(), desc)
+	return s.flightInfo(ctx, statement{sql: cmd.GetQuery()}, desc)
 }
 
 // GetSchemaStatement returns the result schema of a statement.
 func (s *service) GetSchemaStatement(ctx context.Context, cmd flightsql.StatementQuery, _ *flight.FlightDescriptor) (*flight.SchemaResult, error) {
-	return s.schemaResult(ctx, cmd.GetQuery())
+	return s.schemaResult(ctx, statement{sql: cmd.GetQuery()})
 }
 
 // DoGetStatement runs the query of a ticket issued by GetFlightInfo, or of
 // a ticket whose handle is plain SQL.
 func (s *service) DoGetStatement(ctx context.Context, ticket flightsql.StatementQueryTicket) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	sql, opts, ok, err := parseHandle(ticket.GetStatementHandle())
+	sql, params, opts, ok, err := parseHandle(ticket.GetStatementHandle())
 	if err != nil {
 		return nil, nil, status.Errorf(codes.InvalidArgument, "bad ticket (use the ticket returned by GetFlightInfo, or SQL text): %v", err)
 	}
@@ -46,61 +47,25 @@ func (s *service) DoGetStatement(ctx context.Context, ticket flightsql.Statement
 			return nil, nil, err
 		}
 	}
-	return s.run(ctx, sql, opts)
+	return s.run(ctx, statement{sql: sql, params: params}, opts)
 }
 
-// CreatePreparedStatement returns the SQL text as the handle, with the
-// dataset schema. Parameters are not supported.
-func (s *service) CreatePreparedStatement(ctx context.Context, req flightsql.ActionCreatePreparedStatementRequest) (flightsql.ActionCreatePreparedStatementResult, error) {
-	var res flightsql.ActionCreatePreparedStatementResult
-	opts, err := optionsFromContext(ctx)
-	if err != nil {
-		return res, err
-	}
-	schema, err := s.describe(ctx, req.GetQuery(), opts)
-	if err != nil {
-		return res, err
-	}
-	res.Handle = []byte(req.GetQuery())
-	res.DatasetSchema = schema
-	return res, nil
+// statement is SQL with the encoded values of its parameters, if any.
+type statement struct {
+	sql    string
+	params []byte // Arrow IPC stream of one row; nil without parameters
 }
 
-// ClosePreparedStatement does nothing: handles hold no server state.
-func (s *service) ClosePreparedStatement(context.Context, flightsql.ActionClosePreparedStatementRequest) error {
-	return nil
-}
-
-// GetFlightInfoPreparedStatement works as GetFlightInfoStatement on the SQL
-// of the handle.
-func (s *service) GetFlightInfoPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
-	return s.flightInfo(ctx, string(cmd.GetPreparedStatementHandle()), desc)
-}
-
-// GetSchemaPreparedStatement returns the result schema of a prepared statement.
-func (s *service) GetSchemaPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery, _ *flight.FlightDescriptor) (*flight.SchemaResult, error) {
-	return s.schemaResult(ctx, string(cmd.GetPreparedStatementHandle()))
-}
-
-// DoGetPreparedStatement runs a prepared statement with the request headers.
-func (s *service) DoGetPreparedStatement(ctx context.Context, cmd flightsql.PreparedStatementQuery) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	opts, err := optionsFromContext(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.run(ctx, string(cmd.GetPreparedStatementHandle()), opts)
-}
-
-func (s *service) flightInfo(ctx context.Context, sql string, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
+func (s *service) flightInfo(ctx context.Context, st statement, desc *flight.FlightDescriptor) (*flight.FlightInfo, error) {
 	opts, err := optionsFromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	schema, err := s.describe(ctx, sql, opts)
+	schema, err := s.describe(ctx, st, opts)
 	if err != nil {
 		return nil, err
 	}
-	ticket, err := newTicket(sql, opts)
+	ticket, err := newTicket(st, opts)
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "%v", err)
 	}
@@ -113,37 +78,25 @@ func (s *service) flightInfo(ctx context.Context, sql string, desc *flight.Fligh
 	}, nil
 }
 
-func (s *service) schemaResult(ctx context.Context, sql string) (*flight.SchemaResult, error) {
+func (s *service) schemaResult(ctx context.Context, st statement) (*flight.SchemaResult, error) {
 	opts, err := optionsFromContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	schema, err := s.describe(ctx, sql, opts)
+	schema, err := s.describe(ctx, st, opts)
 	if err != nil {
 		return nil, err
 	}
 	return &flight.SchemaResult{Schema: flight.SerializeSchema(schema, s.alloc)}, nil
 }
 
-// describe returns the schema the client will receive for sql: from the
+// describe returns the schema the client will receive for st: from the
 // Querier's SchemaDescriber when it has one, else from running the query.
 // Failures are logged like queries, since this is where clients of
 // GetFlightInfo first see them.
-func (s *service) describe(ctx context.Context, sql string, opts QueryOptions) (*arrow.Schema, error) {
-	run := queryRun{sql: sql, opts: opts, start: time.Now(), attrs: attribution(ctx)}
-	if err := checkSQL(sql); err != nil {
-		s.logQuery(ctx, run, 0, err)
-		return nil, err
-	}
-	var (
-		schema *arrow.Schema
-		err    error
-	)
-	if d, ok := s.querier.(SchemaDescriber); ok {
-		schema, err = d.Describe(ctx, sql, opts)
-	} else {
-		schema, err = s.probeSchema(ctx, sql, opts)
-	}
+func (s *service) describe(ctx context.Context, st statement, opts QueryOptions) (*arrow.Schema, error) {
+	run := queryRun{sql: st.sql, opts: opts, start: time.Now(), attrs: attribution(ctx)}
+	schema, err := s.describeStatement(ctx, st, opts)
 	if err != nil {
 		s.logQuery(ctx, run, 0, err)
 		return nil, toStatus("query", err)
@@ -154,8 +107,38 @@ func (s *service) describe(ctx context.Context, sql string, opts QueryOptions) (
 	return schema, nil
 }
 
-func (s *service) probeSchema(ctx context.Context, sql string, opts QueryOptions) (*arrow.Schema, error) {
-	rdr, err := s.querier.Query(ctx, sql, opts)
+func (s *service) describeStatement(ctx context.Context, st statement, opts QueryOptions) (*arrow.Schema, error) {
+	if err := checkSQL(st.sql); err != nil {
+		return nil, err
+	}
+	sql := st.sql
+	if st.params != nil {
+		params, err := decodeParams(st.params)
+		if err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "%v", err)
+		}
+		if pq, ok := s.querier.(ParamQuerier); ok {
+			// The engine binds: describe the statement with its markers,
+			// or run it when that fails.
+			if d, ok := s.querier.(SchemaDescriber); ok {
+				if schema, err := d.Describe(ctx, sql, opts); err == nil {
+					return schema, nil
+				}
+			}
+			return readerSchema(pq.QueryParams(ctx, sql, params, opts))
+		}
+		if sql, err = InterpolateParams(sql, params); err != nil {
+			return nil, status.Errorf(codes.InvalidArgument, "bind parameters: %v", err)
+		}
+	}
+	if d, ok := s.querier.(SchemaDescriber); ok {
+		return d.Describe(ctx, sql, opts)
+	}
+	return readerSchema(s.querier.Query(ctx, sql, opts))
+}
+
+// readerSchema returns the schema of a query's reader and releases it.
+func readerSchema(rdr array.RecordReader, err error) (*arrow.Schema, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -163,14 +146,10 @@ func (s *service) probeSchema(ctx context.Context, sql string, opts QueryOptions
 	return rdr.Schema(), nil
 }
 
-// run starts sql and streams its batches.
-func (s *service) run(ctx context.Context, sql string, opts QueryOptions) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	run := queryRun{sql: sql, opts: opts, start: time.Now(), attrs: attribution(ctx)}
-	if err := checkSQL(sql); err != nil {
-		s.logQuery(ctx, run, 0, err)
-		return nil, nil, err
-	}
-	rdr, err := s.querier.Query(ctx, sql, opts)
+// run starts st and streams its batches.
+func (s *service) run(ctx context.Context, st statement, opts QueryOptions) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	run := queryRun{sql: st.sql, opts: opts, start: time.Now(), attrs: attribution(ctx)}
+	rdr, err := s.start(ctx, st, opts)
 	if err != nil {
 		s.logQuery(ctx, run, 0, err)
 		return nil, nil, toStatus("query", err)
@@ -180,6 +159,28 @@ func (s *service) run(ctx context.Context, sql string, opts QueryOptions) (*arro
 		schema = plainSchema(schema)
 	}
 	return schema, s.streamQuery(ctx, run, rdr, schema), nil
+}
+
+// start runs st through the Querier, binding its parameters.
+func (s *service) start(ctx context.Context, st statement, opts QueryOptions) (array.RecordReader, error) {
+	if err := checkSQL(st.sql); err != nil {
+		return nil, err
+	}
+	if st.params == nil {
+		return s.querier.Query(ctx, st.sql, opts)
+	}
+	params, err := decodeParams(st.params)
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if pq, ok := s.querier.(ParamQuerier); ok {
+		return pq.QueryParams(ctx, st.sql, params, opts)
+	}
+	sql, err := InterpolateParams(st.sql, params)
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "bind parameters: %v", err)
+	}
+	return s.querier.Query(ctx, sql, opts)
 }
 
 func checkSQL(sql string) error {

@@ -22,11 +22,14 @@ type ticketPayload struct {
 	End                string `json:"end,omitempty"`
 	Limit              int64  `json:"limit,omitempty"`
 	PreserveDictionary bool   `json:"preserve_dictionary,omitempty"`
+	// Params holds the bound parameters of a prepared statement, as an
+	// Arrow IPC stream of one row.
+	Params []byte `json:"params,omitempty"`
 }
 
-// newTicket returns a Flight SQL TicketStatementQuery carrying sql and opts.
-func newTicket(sql string, opts QueryOptions) (*flight.Ticket, error) {
-	p := ticketPayload{SQL: sql, Limit: opts.Limit, PreserveDictionary: opts.PreserveDictionary}
+// newTicket returns a Flight SQL TicketStatementQuery carrying st and opts.
+func newTicket(st statement, opts QueryOptions) (*flight.Ticket, error) {
+	p := ticketPayload{SQL: st.sql, Params: st.params, Limit: opts.Limit, PreserveDictionary: opts.PreserveDictionary}
 	if opts.HasRange() {
 		p.Begin = opts.Begin.UTC().Format(time.RFC3339Nano)
 		p.End = opts.End.UTC().Format(time.RFC3339Nano)
@@ -45,23 +48,60 @@ func newTicket(sql string, opts QueryOptions) (*flight.Ticket, error) {
 
 // parseHandle decodes a statement handle. ok is false when the handle is
 // plain SQL text; the caller then reads the options from the headers.
-func parseHandle(handle []byte) (sql string, opts QueryOptions, ok bool, err error) {
+func parseHandle(handle []byte) (sql string, params []byte, opts QueryOptions, ok bool, err error) {
 	if !bytes.HasPrefix(handle, []byte(ticketMagic)) {
-		return string(handle), opts, false, nil
+		return string(handle), nil, opts, false, nil
 	}
 	var p ticketPayload
 	if err := json.Unmarshal(handle[len(ticketMagic):], &p); err != nil {
-		return "", opts, true, fmt.Errorf("decode ticket: %w", err)
+		return "", nil, opts, true, fmt.Errorf("decode ticket: %w", err)
 	}
+	params = p.Params
 	opts.Limit = p.Limit
 	opts.PreserveDictionary = p.PreserveDictionary
 	if p.Begin != "" || p.End != "" {
 		if opts.Begin, err = time.Parse(time.RFC3339Nano, p.Begin); err != nil {
-			return "", opts, true, fmt.Errorf("decode ticket range begin: %w", err)
+			return "", nil, opts, true, fmt.Errorf("decode ticket range begin: %w", err)
 		}
 		if opts.End, err = time.Parse(time.RFC3339Nano, p.End); err != nil {
-			return "", opts, true, fmt.Errorf("decode ticket range end: %w", err)
+			return "", nil, opts, true, fmt.Errorf("decode ticket range end: %w", err)
 		}
 	}
-	return p.SQL, opts, true, nil
+	return p.SQL, params, opts, true, nil
+}
+
+// preparedMagic starts the handles of prepared statements with bound
+// parameters. Handles without it are the SQL text, as the original
+// server issues them.
+const preparedMagic = "\x00mmp1"
+
+// preparedPayload is the JSON document after preparedMagic.
+type preparedPayload struct {
+	SQL    string `json:"sql"`
+	Params []byte `json:"params,omitempty"`
+}
+
+// preparedHandle returns the handle of st. Prepared statements keep no
+// state on the server: the handle is the statement.
+func preparedHandle(st statement) ([]byte, error) {
+	if st.params == nil {
+		return []byte(st.sql), nil
+	}
+	body, err := json.Marshal(preparedPayload{SQL: st.sql, Params: st.params})
+	if err != nil {
+		return nil, fmt.Errorf("encode prepared statement handle: %w", err)
+	}
+	return append([]byte(preparedMagic), body...), nil
+}
+
+// parsePreparedHandle decodes a handle made by preparedHandle.
+func parsePreparedHandle(handle []byte) (statement, error) {
+	if !bytes.HasPrefix(handle, []byte(preparedMagic)) {
+		return statement{sql: string(handle)}, nil
+	}
+	var p preparedPayload
+	if err := json.Unmarshal(handle[len(preparedMagic):], &p); err != nil {
+		return statement{}, fmt.Errorf("decode prepared statement handle: %w", err)
+	}
+	return statement{sql: p.SQL, params: p.Params}, nil
 }

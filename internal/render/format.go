@@ -1,5 +1,6 @@
 // Package render prints Arrow record batches for the command line, as an
-// aligned table, CSV or JSON.
+// aligned table, CSV or JSON, or writes them as a Parquet or Arrow IPC
+// file.
 package render
 
 import (
@@ -28,13 +29,23 @@ const (
 	// strings; NaN and infinities are the strings "NaN", "Infinity" and
 	// "-Infinity".
 	JSON
+	// Parquet writes one Parquet file (row groups of the batches as they
+	// come, LZ4_RAW compression, the Arrow schema stored in the file).
+	Parquet
+	// Arrow writes one Arrow IPC file (the "Feather v2" format), which
+	// pyarrow, DuckDB and the Arrow libraries read directly.
+	Arrow
 )
 
 // MaxTableRows is the number of rows the table format prints; it counts
 // and reports the rows past it.
 const MaxTableRows = 10_000
 
-var formatNames = []string{Table: "table", CSV: "csv", JSON: "json"}
+var formatNames = []string{Table: "table", CSV: "csv", JSON: "json", Parquet: "parquet", Arrow: "arrow"}
+
+// Binary reports whether the format is a binary file format (not text for
+// a terminal).
+func (f Format) Binary() bool { return f == Parquet || f == Arrow }
 
 // String returns the name of the format as ParseFormat accepts it.
 func (f Format) String() string {
@@ -70,6 +81,10 @@ func Write(w io.Writer, format Format, schema *arrow.Schema, rdr array.RecordRea
 		err = writeCSV(w, schema, rdr)
 	case JSON:
 		err = writeJSON(w, schema, rdr)
+	case Parquet:
+		err = writeParquet(w, schema, rdr)
+	case Arrow:
+		err = writeArrow(w, schema, rdr)
 	default:
 		return fmt.Errorf("render: unknown format %v", format)
 	}

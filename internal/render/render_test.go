@@ -129,7 +129,7 @@ func checkGolden(t *testing.T, name string, got []byte) {
 }
 
 func TestGolden(t *testing.T) {
-	for _, f := range []Format{Table, CSV, JSON} {
+	for _, f := range []Format{Table, CSV, JSON} { // binary formats: TestGoldenFiles
 		t.Run(f.String(), func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := Write(&buf, f, nil, sampleReader(t)); err != nil {
@@ -257,7 +257,7 @@ func TestParseFormat(t *testing.T) {
 	for _, tt := range tests {
 		got, err := ParseFormat(tt.in)
 		if tt.wantErr {
-			if err == nil || !strings.Contains(err.Error(), "table, csv, json") {
+			if err == nil || !strings.Contains(err.Error(), "table, csv, json, parquet, arrow") {
 				t.Errorf("ParseFormat(%q) error = %v, want one listing the valid formats", tt.in, err)
 			}
 			continue

@@ -1,0 +1,146 @@
+// Package web is the HTTP API of the analytics service, for curl, scripts
+// and web pages:
+//
+//	POST /api/query        {"sql": ..., "begin"?, "end"?, "limit"?} → JSON rows,
+//	                       or an Arrow IPC stream with
+//	                       "Accept: application/vnd.apache.arrow.stream"
+//	POST /gateway/query    {"sql": ..., "time_range_begin"?, "time_range_end"?}
+//	                       → JSON rows, as the original's HTTP gateway
+//	GET  /gateway/health   {"status": "healthy", "timestamp": ...}
+//	GET  /api/perfetto/{process_id}?begin=&end=&spans=
+//	                       → a Perfetto trace of the process's spans
+//	GET  /health           "ok", never behind the middleware
+//
+// Queries run through the same Querier as the FlightSQL server, so they
+// see the same views, time range semantics and errors: a query the
+// engine refuses is a 400 with its message, any other failure a 500.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/micromegas-go/micromegas/internal/flightsql"
+)
+
+// DefaultAddr is where the API listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:3000"
+
+// DefaultMaxBodyBytes bounds request bodies: 1 MiB of SQL, as the
+// original gateway, and room for the JSON around it.
+const DefaultMaxBodyBytes = 1<<20 + 4<<10
+
+// Querier runs SQL: the seam shared with the FlightSQL server.
+type Querier = flightsql.Querier
+
+// Options configures a Server.
+type Options struct {
+	// Addr to listen on (default DefaultAddr); port 0 picks a free port.
+	Addr string
+	// Querier runs the queries. Required.
+	Querier Querier
+	// Logger gets one line per query; nil discards.
+	Logger *slog.Logger
+	// Middleware wraps every route except /health: it is where
+	// authentication plugs in.
+	Middleware func(http.Handler) http.Handler
+	// MaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes);
+	// larger ones get 413.
+	MaxBodyBytes int64
+}
+
+// Server is the HTTP API server.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+	http *http.Server
+
+	mu  sync.Mutex
+	lis net.Listener
+}
+
+// New validates opts and builds a server; Start listens.
+func New(opts Options) (*Server, error) {
+	if opts.Querier == nil {
+		return nil, errors.New("web: Options.Querier is required")
+	}
+	if opts.Addr == "" {
+		opts.Addr = DefaultAddr
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	s.http = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Handler returns the routes, for embedding in another server or a test.
+func (s *Server) Handler() http.Handler {
+	wrap := s.opts.Middleware
+	if wrap == nil {
+		wrap = func(h http.Handler) http.Handler { return h }
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /api/query", wrap(http.HandlerFunc(s.apiQuery)))
+	mux.Handle("POST /gateway/query", wrap(http.HandlerFunc(s.gatewayQuery)))
+	mux.Handle("GET /gateway/health", wrap(http.HandlerFunc(gatewayHealth)))
+	mux.Handle("GET /api/perfetto/{process_id}", wrap(http.HandlerFunc(s.perfettoTrace)))
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	return mux
+}
+
+// Start listens on opts.Addr and serves in the background.
+func (s *Server) Start(ctx context.Context) error {
+	var lc net.ListenConfig
+	lis, err := lc.Listen(ctx, "tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("web: listen on %s: %w", s.opts.Addr, err)
+	}
+	s.mu.Lock()
+	s.lis = lis
+	s.mu.Unlock()
+	go func() {
+		if err := s.http.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("web server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Addr is the address the server listens on, nil before Start.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lis == nil {
+		return nil
+	}
+	return s.lis.Addr()
+}
+
+// Shutdown stops accepting requests and waits for those in flight until
+// ctx ends, then cancels them. It is safe without Start and idempotent.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if err := s.http.Shutdown(ctx); err != nil {
+		s.http.Close() // cancels the requests still running
+		return fmt.Errorf("web: shutdown: %w", err)
+	}
+	return nil
+}
