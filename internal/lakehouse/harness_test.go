@@ -124,5 +124,4 @@ func check(t testing.TB, err error) {
 	}
 }
 
-
 func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
