@@ -14,13 +14,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/micromegas-go/micromegas/internal/blobstore"
 	"github.com/micromegas-go/micromegas/internal/catalog"
+	"github.com/micromegas-go/micromegas/internal/httpserve"
 )
 
 // DefaultAddr is where the service listens unless told otherwise.
@@ -61,10 +60,8 @@ const DefaultReadTimeout = 2 * time.Minute
 type Server struct {
 	opts Options
 	log  *slog.Logger
-	http *http.Server
-
-	mu  sync.Mutex
-	lis net.Listener
+	// Server gives Start, Addr and Shutdown.
+	*httpserve.Server
 }
 
 // New validates opts and builds a server; Start listens.
@@ -85,13 +82,13 @@ func New(opts Options) (*Server, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{opts: opts, log: opts.Logger}
-	s.http = &http.Server{
+	s.Server = httpserve.New("ingest", opts.Addr, &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       opts.ReadTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
-	}
+	}, opts.Logger)
 	return s, nil
 }
 
@@ -110,43 +107,6 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /ready", s.ready)
 	return mux
-}
-
-// Start listens on opts.Addr and serves in the background.
-func (s *Server) Start(ctx context.Context) error {
-	var lc net.ListenConfig
-	lis, err := lc.Listen(ctx, "tcp", s.opts.Addr)
-	if err != nil {
-		return fmt.Errorf("ingest: listen on %s: %w", s.opts.Addr, err)
-	}
-	s.mu.Lock()
-	s.lis = lis
-	s.mu.Unlock()
-	go func() {
-		if err := s.http.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("ingestion server stopped", "err", err)
-		}
-	}()
-	return nil
-}
-
-// Addr is the address the server listens on, nil before Start.
-func (s *Server) Addr() net.Addr {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.lis == nil {
-		return nil
-	}
-	return s.lis.Addr()
-}
-
-// Shutdown stops accepting requests and waits for those in flight until
-// ctx ends. It is safe without Start and idempotent.
-func (s *Server) Shutdown(ctx context.Context) error {
-	if err := s.http.Shutdown(ctx); err != nil {
-		return fmt.Errorf("ingest: shutdown: %w", err)
-	}
-	return nil
 }
 
 // ready answers 200 when both stores answer, else 503 naming the store
