@@ -87,7 +87,14 @@ var (
 // TestEndToEnd logs from instrumented code into a server and reads the
 // lines back over FlightSQL.
 func TestEndToEnd(t *testing.T) {
-	a := startApp(t)
+	checkLogScenario(t, startApp(t))
+}
+
+// checkLogScenario logs the e2e sites through the telemetry library into
+// a, then queries log_entries over FlightSQL and checks every row. Every
+// topology (SQLite + folder, PostgreSQL + S3) runs it.
+func checkLogScenario(t *testing.T, a *App) {
+	t.Helper()
 	guard, err := telemetry.Init(telemetry.Config{
 		URL:           "http://" + a.IngestionAddr().String(),
 		MaxLevel:      telemetry.LevelDebug,
