@@ -54,17 +54,7 @@ func (bc *blockContext) appendCommon(c cols) error {
 // appendLogBlock decodes a log block and appends its entries; on error
 // nothing of the block is appended.
 func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
-	var rows []logRow
-	err := l.parseBlock(ctx, b, m, func(obj *transit.Object) error {
-		r, ok, err := logRowFromObject(obj, m.conv)
-		if err != nil {
-			return fmt.Errorf("%s: %w", obj.TypeName, err)
-		}
-		if ok {
-			rows = append(rows, r)
-		}
-		return nil
-	})
+	rows, err := blockRows(ctx, l, b, m, logRowFromObject)
 	if err != nil {
 		return err
 	}

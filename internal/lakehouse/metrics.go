@@ -74,17 +74,7 @@ func measureRowFromObject(obj *transit.Object, conv timeConverter) (r measureRow
 // appendMetricsBlock decodes a metrics block and appends its values; on
 // error nothing of the block is appended.
 func (l *Lakehouse) appendMetricsBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
-	var rows []measureRow
-	err := l.parseBlock(ctx, b, m, func(obj *transit.Object) error {
-		r, ok, err := measureRowFromObject(obj, m.conv)
-		if err != nil {
-			return fmt.Errorf("%s: %w", obj.TypeName, err)
-		}
-		if ok {
-			rows = append(rows, r)
-		}
-		return nil
-	})
+	rows, err := blockRows(ctx, l, b, m, measureRowFromObject)
 	if err != nil {
 		return err
 	}

@@ -88,3 +88,24 @@ func (l *Lakehouse) parseBlock(ctx context.Context, b catalog.Block, m *streamMe
 }
 
 func isNotFound(err error) bool { return errors.Is(err, catalog.ErrNotFound) }
+
+// blockRows decodes a block and maps each event to a row with toRow, which
+// reports false for events that carry no row. On error no row is returned,
+// so a bad block contributes nothing.
+func blockRows[R any](ctx context.Context, l *Lakehouse, b catalog.Block, m *streamMeta, toRow func(*transit.Object, timeConverter) (R, bool, error)) ([]R, error) {
+	var rows []R
+	err := l.parseBlock(ctx, b, m, func(obj *transit.Object) error {
+		r, ok, err := toRow(obj, m.conv)
+		if err != nil {
+			return fmt.Errorf("%s: %w", obj.TypeName, err)
+		}
+		if ok {
+			rows = append(rows, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
