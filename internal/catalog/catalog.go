@@ -129,6 +129,19 @@ type PartitionFilter struct {
 	MaxEventTime time.Time
 }
 
+// PartitionRange selects partitions to delete: those whose insert range
+// lies within [Begin, End], of one view set and instance when they are
+// given.
+type PartitionRange struct {
+	ViewSetName    string    // "": every view set
+	ViewInstanceID string    // "": every instance
+	Begin          time.Time // zero: no lower bound
+	End            time.Time // required
+	// Limit caps the number of partitions deleted, those ending first
+	// going first; 0 means no limit.
+	Limit int
+}
+
 // TemporaryFile is an object scheduled for deletion once Expiration passes.
 type TemporaryFile struct {
 	FilePath   string
@@ -175,6 +188,25 @@ type Store interface {
 	// expiration, and inserts p. It returns the retired partitions,
 	// ordered like ListPartitions. A zero p.Updated is set to now.
 	ReplacePartitions(ctx context.Context, p Partition, retiredFileExpiration time.Time) ([]Partition, error)
+
+	// DeletePartitions deletes, in one transaction, the partitions r
+	// selects and schedules their files in temporary_files with the given
+	// expiration (so queries that listed them can still read them). It
+	// returns the deleted partitions, ordered like ListPartitions. A zero
+	// r.End is an error.
+	DeletePartitions(ctx context.Context, r PartitionRange, retiredFileExpiration time.Time) ([]Partition, error)
+
+	// DeleteBlocks deletes the rows of the given blocks (not their
+	// objects) and returns how many existed. Retention calls it with the
+	// blocks inserted before the expiration time.
+	DeleteBlocks(ctx context.Context, blockIDs []string) (int64, error)
+	// DeleteEmptyStreams deletes the streams inserted before `before`
+	// that no block references and returns how many. Younger streams stay:
+	// one may be about to receive its first block.
+	DeleteEmptyStreams(ctx context.Context, before time.Time) (int64, error)
+	// DeleteEmptyProcesses deletes the processes inserted before `before`
+	// that no stream or block references and returns how many.
+	DeleteEmptyProcesses(ctx context.Context, before time.Time) (int64, error)
 
 	// ListExpiredTemporaryFiles returns temporary files whose expiration
 	// is before now, ordered by (expiration, file_path).

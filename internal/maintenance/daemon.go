@@ -23,7 +23,11 @@ type Options struct {
 	Blobs   *blobstore.Store
 	// Retention is the age past which data is deleted (default 90 days).
 	Retention time.Duration
-	Logger    *slog.Logger
+	// RetiredFileExpiration is how long the file of a partition deleted
+	// by retention stays readable for queries in flight (default 1 h, as
+	// the lakehouse's).
+	RetiredFileExpiration time.Duration
+	Logger                *slog.Logger
 	// Now returns the current time (default time.Now); tests set it.
 	Now func() time.Time
 }
@@ -44,6 +48,9 @@ func New(opts Options) (*Daemon, error) {
 	}
 	if opts.Retention <= 0 {
 		opts.Retention = DefaultRetention
+	}
+	if opts.RetiredFileExpiration <= 0 {
+		opts.RetiredFileExpiration = time.Hour
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -22,9 +22,11 @@
 //
 // Retention (spec 5.8), hourly: blocks inserted before now − Retention
 // (their objects, then their rows, in batches of 1000), streams without
-// blocks and processes without streams inserted before that, and
-// partitions ending before it; then temporary files whose expiration
-// passed are deleted from the object store and the catalog. Deleting
-// data-lake rows needs a catalog implementing DataLakeDeleter; without it
-// that part is skipped with a warning.
+// blocks and processes without streams or blocks inserted before that,
+// and the partitions of every view ending by it: their rows are deleted
+// and their files become temporary files, kept RetiredFileExpiration for
+// queries in flight. Then temporary files whose expiration passed are
+// deleted from the object store and the catalog. Only rows inserted
+// before the expiration time are candidates, so a young stream about to
+// receive its first block is never deleted.
 package maintenance

@@ -16,19 +16,26 @@ import (
 )
 
 // Run runs the conformance suite. open must return a fresh, empty store
-// each time it is called; Run closes every store it opens (open must not
-// register its own Close).
-func Run(t *testing.T, open func(t *testing.T) catalog.Store) {
+// each time it is called, whose insert times (and partition updates) come
+// from now; Run closes every store it opens (open must not register its
+// own Close).
+func Run(t *testing.T, open func(t *testing.T, now func() time.Time) catalog.Store) {
 	t.Helper()
-	newStore := func(t *testing.T) catalog.Store {
+	newStore := func(t *testing.T, c *Clock) catalog.Store {
 		t.Helper()
-		s := open(t)
+		s := open(t, c.Now)
 		t.Cleanup(func() {
 			if err := s.Close(); err != nil {
 				t.Errorf("Close: %v", err)
 			}
 		})
 		return s
+	}
+	for _, tc := range deletionTests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Clock{}
+			tc.fn(t, newStore(t, c), c)
+		})
 	}
 	tests := []struct {
 		name string
@@ -56,7 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) catalog.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.fn(t, newStore(t))
+			tc.fn(t, newStore(t, &Clock{}))
 		})
 	}
 }

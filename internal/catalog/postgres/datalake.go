@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -14,8 +13,8 @@ import (
 	"github.com/micromegas-go/micromegas/internal/catalog"
 )
 
-// now is the insert time the store stamps on new rows.
-func now() pgtype.Timestamptz { return encodeTime(time.Now()) }
+// insertTime is the insert time the store stamps on new rows.
+func (s *Store) insertTime() pgtype.Timestamptz { return encodeTime(s.now()) }
 
 // InsertProcess records a process if absent.
 func (s *Store) InsertProcess(ctx context.Context, p catalog.Process) error {
@@ -36,7 +35,7 @@ func (s *Store) InsertProcess(ctx context.Context, p catalog.Process) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, `+propertiesSQL("$13", "$14")+`)
 		ON CONFLICT (process_id) DO NOTHING`,
 		id, p.Exe, p.Username, p.Realname, p.Computer, p.Distro, p.CPUBrand, p.TSCFrequency,
-		encodeTime(p.StartTime), p.StartTicks, now(), parent, keys, values)
+		encodeTime(p.StartTime), p.StartTicks, s.insertTime(), parent, keys, values)
 	return wrapErr("insert process", err)
 }
 
@@ -60,7 +59,7 @@ func (s *Store) InsertStream(ctx context.Context, st catalog.Stream) error {
 		VALUES ($1, $2, $3, $4, $5, `+propertiesSQL("$6", "$7")+`, $8, $9)
 		ON CONFLICT (stream_id) DO NOTHING`,
 		id, processID, st.DependenciesMetadata, st.ObjectsMetadata, nonNilStrings(st.Tags), keys, values,
-		now(), format)
+		s.insertTime(), format)
 	return wrapErr("insert stream", err)
 }
 
@@ -81,7 +80,7 @@ func (s *Store) InsertBlock(ctx context.Context, b catalog.Block) error {
 		end_time, end_ticks, nb_objects, object_offset, payload_size, insert_time)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (block_id) DO NOTHING`,
 		ids[0], ids[1], ids[2], encodeTime(b.BeginTime), b.BeginTicks, encodeTime(b.EndTime), b.EndTicks,
-		b.NbObjects, b.ObjectOffset, b.PayloadSize, now())
+		b.NbObjects, b.ObjectOffset, b.PayloadSize, s.insertTime())
 	if err != nil || tag.RowsAffected() == 1 {
 		return wrapErr("insert block", err)
 	}

@@ -61,38 +61,21 @@ func (s *Store) ReplacePartitions(ctx context.Context, p catalog.Partition, reti
 		return nil, fmt.Errorf("replace partitions: %w", err)
 	}
 	if p.Updated.IsZero() {
-		p.Updated = time.Now()
+		p.Updated = s.now()
 	}
 	begin, end := encodeTime(p.BeginInsertTime), encodeTime(p.EndInsertTime)
 	var retired []catalog.Partition
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
-			"lakehouse_partitions/"+p.ViewSetName+"/"+p.ViewInstanceID); err != nil {
-			return fmt.Errorf("lock view instance: %w", err)
+		if err := lockInstance(ctx, tx, p.ViewSetName, p.ViewInstanceID); err != nil {
+			return err
 		}
 		// When begin == end the condition is an exact match.
-		rows, err := tx.Query(ctx, `DELETE FROM lakehouse_partitions
+		var err error
+		retired, err = retirePartitions(ctx, tx, `DELETE FROM lakehouse_partitions
 			WHERE view_set_name = $1 AND view_instance_id = $2 AND begin_insert_time >= $3 AND end_insert_time <= $4
-			RETURNING `+partitionColumns, p.ViewSetName, p.ViewInstanceID, begin, end)
+			RETURNING `+partitionColumns, retiredFileExpiration, p.ViewSetName, p.ViewInstanceID, begin, end)
 		if err != nil {
-			return fmt.Errorf("retire: %w", err)
-		}
-		if retired, err = pgx.CollectRows(rows, scanPartition); err != nil {
-			return fmt.Errorf("retire: %w", err)
-		}
-		var paths []string
-		var sizes []int64
-		for _, r := range retired {
-			if r.FilePath != "" {
-				paths, sizes = append(paths, r.FilePath), append(sizes, r.FileSize)
-			}
-		}
-		if len(paths) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO temporary_files(file_path, file_size, expiration)
-				SELECT f, s, $3 FROM unnest($1::text[], $2::bigint[]) AS t(f, s)`,
-				paths, sizes, encodeTime(retiredFileExpiration)); err != nil {
-				return fmt.Errorf("schedule retired files: %w", err)
-			}
+			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO lakehouse_partitions(`+partitionColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,

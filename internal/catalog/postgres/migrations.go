@@ -11,7 +11,7 @@ import (
 
 // LatestSchemaVersion is the schema version this package creates and
 // expects.
-const LatestSchemaVersion = 1
+const LatestSchemaVersion = 2
 
 // migrationLockKey is the advisory lock (two-key form, which does not
 // collide with the one-key locks of ReplacePartitions) that serializes
@@ -76,6 +76,11 @@ var migrations = [][]string{
 		`CREATE TABLE temporary_files(file_path TEXT NOT NULL, file_size BIGINT NOT NULL, expiration TIMESTAMPTZ NOT NULL)`,
 		`CREATE INDEX temporary_files_expiration ON temporary_files(expiration)`,
 		`CREATE INDEX temporary_files_file_path ON temporary_files(file_path)`,
+	},
+	// Version 2: retention deletes the partitions of every view ending
+	// before a time.
+	{
+		`CREATE INDEX lh_part_end_insert_any_view ON lakehouse_partitions(end_insert_time)`,
 	},
 }
 

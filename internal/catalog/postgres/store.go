@@ -11,6 +11,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -22,6 +23,20 @@ var _ catalog.Store = (*Store)(nil)
 // Store is a catalog.Store backed by PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
+	now  func() time.Time
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock sets the clock that stamps insert times and partition
+// updates (default time.Now); tests use it to make old data.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) {
+		if now != nil {
+			s.now = now
+		}
+	}
 }
 
 // Open connects to PostgreSQL and brings the schema up to date. Several
@@ -37,7 +52,7 @@ type Store struct {
 //
 // When the server cannot be reached the error wraps catalog.ErrUnavailable.
 // The connection string (which may hold a password) is not part of errors.
-func Open(ctx context.Context, connString string) (*Store, error) {
+func Open(ctx context.Context, connString string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		// pgx redacts the password from its parse errors.
@@ -51,7 +66,11 @@ func Open(ctx context.Context, connString string) (*Store, error) {
 		pool.Close()
 		return nil, wrapErr(fmt.Sprintf("open postgres catalog (host %s, database %s)", cfg.ConnConfig.Host, cfg.ConnConfig.Database), err)
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // SchemaVersion returns the version recorded in the migration table.

@@ -18,9 +18,9 @@ import (
 	"github.com/micromegas-go/micromegas/internal/catalog/postgres/pgtest"
 )
 
-func openFresh(t *testing.T) *Store {
+func openFresh(t *testing.T, opts ...Option) *Store {
 	t.Helper()
-	s, err := Open(t.Context(), pgtest.NewDatabase(t))
+	s, err := Open(t.Context(), pgtest.NewDatabase(t), opts...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -28,7 +28,7 @@ func openFresh(t *testing.T) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	catalogtest.Run(t, func(t *testing.T) catalog.Store { return openFresh(t) })
+	catalogtest.Run(t, func(t *testing.T, now func() time.Time) catalog.Store { return openFresh(t, WithClock(now)) })
 }
 
 func TestLatestSchemaVersion(t *testing.T) {

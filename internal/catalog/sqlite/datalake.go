@@ -13,7 +13,7 @@ import (
 
 // InsertProcess records a process if absent.
 func (s *Store) InsertProcess(ctx context.Context, p catalog.Process) error {
-	args, err := processArgs(p)
+	args, err := processArgs(p, s.now())
 	if err != nil {
 		return fmt.Errorf("insert process: %w", err)
 	}
@@ -23,7 +23,7 @@ func (s *Store) InsertProcess(ctx context.Context, p catalog.Process) error {
 	return wrapErr("insert process", err)
 }
 
-func processArgs(p catalog.Process) ([]any, error) {
+func processArgs(p catalog.Process, insertTime time.Time) ([]any, error) {
 	id, err := catalog.CanonicalID("process id", p.ProcessID)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func processArgs(p catalog.Process) ([]any, error) {
 		return nil, err
 	}
 	return []any{id, p.Exe, p.Username, p.Realname, p.Computer, p.Distro, p.CPUBrand, p.TSCFrequency,
-		start, p.StartTicks, time.Now().UnixNano(), parent, props}, nil
+		start, p.StartTicks, insertTime.UnixNano(), parent, props}, nil
 }
 
 // InsertStream records a stream if absent.
@@ -71,7 +71,7 @@ func (s *Store) InsertStream(ctx context.Context, st catalog.Stream) error {
 	_, err = s.writer.ExecContext(ctx, `INSERT INTO streams(stream_id, process_id, dependencies_metadata,
 		objects_metadata, tags, properties, format, insert_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(stream_id) DO NOTHING`,
-		id, processID, st.DependenciesMetadata, st.ObjectsMetadata, tags, props, format, time.Now().UnixNano())
+		id, processID, st.DependenciesMetadata, st.ObjectsMetadata, tags, props, format, s.now().UnixNano())
 	return wrapErr("insert stream", err)
 }
 
@@ -100,7 +100,7 @@ func (s *Store) InsertBlock(ctx context.Context, b catalog.Block) error {
 		begin_ticks, end_time, end_ticks, nb_objects, object_offset, payload_size, insert_time)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(block_id) DO NOTHING`,
 		ids[0], ids[1], ids[2], begin, b.BeginTicks, end, b.EndTicks, b.NbObjects, b.ObjectOffset,
-		b.PayloadSize, time.Now().UnixNano())
+		b.PayloadSize, s.now().UnixNano())
 	if err != nil {
 		return wrapErr("insert block", err)
 	}

@@ -30,7 +30,7 @@ func scanPartition(row scanner) (catalog.Partition, error) {
 	return p, nil
 }
 
-func partitionArgs(p catalog.Partition) ([]any, error) {
+func partitionArgs(p catalog.Partition, now time.Time) ([]any, error) {
 	switch {
 	case p.ViewSetName == "" || p.ViewInstanceID == "":
 		return nil, fmt.Errorf("partition needs a view set name and a view instance id, got %q and %q", p.ViewSetName, p.ViewInstanceID)
@@ -40,7 +40,7 @@ func partitionArgs(p catalog.Partition) ([]any, error) {
 		return nil, fmt.Errorf("partition insert range ends (%v) before it begins (%v)", p.EndInsertTime, p.BeginInsertTime)
 	}
 	if p.Updated.IsZero() {
-		p.Updated = time.Now()
+		p.Updated = now
 	}
 	args := []any{p.ViewSetName, p.ViewInstanceID}
 	for _, t := range []struct {
@@ -72,7 +72,7 @@ func nonNilBytes(b []byte) []byte {
 // schedules their files for deletion at retiredFileExpiration, and inserts
 // p. It returns the retired partitions.
 func (s *Store) ReplacePartitions(ctx context.Context, p catalog.Partition, retiredFileExpiration time.Time) ([]catalog.Partition, error) {
-	args, err := partitionArgs(p)
+	args, err := partitionArgs(p, s.now())
 	if err != nil {
 		return nil, fmt.Errorf("replace partitions: %w", err)
 	}
@@ -87,33 +87,11 @@ func (s *Store) ReplacePartitions(ctx context.Context, p catalog.Partition, reti
 	defer tx.Rollback()
 	// args[2] and args[3] are the begin and end insert times. When they
 	// are equal the condition is an exact match.
-	rows, err := tx.QueryContext(ctx, `DELETE FROM lakehouse_partitions
+	retired, err := retirePartitions(ctx, tx, `DELETE FROM lakehouse_partitions
 		WHERE view_set_name = ? AND view_instance_id = ? AND begin_insert_time >= ? AND end_insert_time <= ?
-		RETURNING `+partitionColumns, args[0], args[1], args[2], args[3])
+		RETURNING `+partitionColumns, expiration, args[0], args[1], args[2], args[3])
 	if err != nil {
-		return nil, wrapErr("replace partitions: retire", err)
-	}
-	var retired []catalog.Partition
-	for rows.Next() {
-		r, err := scanPartition(rows)
-		if err != nil {
-			rows.Close()
-			return nil, wrapErr("replace partitions: retire", err)
-		}
-		retired = append(retired, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr("replace partitions: retire", err)
-	}
-	for _, r := range retired {
-		if r.FilePath == "" {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO temporary_files(file_path, file_size, expiration) VALUES (?, ?, ?)`,
-			r.FilePath, r.FileSize, expiration); err != nil {
-			return nil, wrapErr("replace partitions: schedule retired file", err)
-		}
+		return nil, wrapErr("replace partitions", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO lakehouse_partitions(`+partitionColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {

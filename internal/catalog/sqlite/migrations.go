@@ -9,7 +9,7 @@ import (
 
 // LatestSchemaVersion is the schema version this package creates and
 // expects.
-const LatestSchemaVersion = 1
+const LatestSchemaVersion = 2
 
 // migrations is the schema history: migrations[i] brings the database from
 // version i to version i+1. Append only; never edit a released step.
@@ -66,6 +66,11 @@ var migrations = [][]string{
 			file_path TEXT NOT NULL, file_size INTEGER NOT NULL, expiration INTEGER NOT NULL)`,
 		`CREATE INDEX temporary_files_expiration ON temporary_files(expiration)`,
 		`CREATE INDEX temporary_files_file_path ON temporary_files(file_path)`,
+	},
+	// Version 2: retention deletes the partitions of every view ending
+	// before a time.
+	{
+		`CREATE INDEX lh_part_end_insert_any_view ON lakehouse_partitions(end_insert_time)`,
 	},
 }
 

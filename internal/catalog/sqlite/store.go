@@ -39,13 +39,27 @@ type Store struct {
 	path   string
 	writer *sql.DB // exactly one connection: all writes
 	reader *sql.DB // read-only connections
+	now    func() time.Time
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock sets the clock that stamps insert times and partition
+// updates (default time.Now); tests use it to make old data.
+func WithClock(now func() time.Time) Option {
+	return func(s *Store) {
+		if now != nil {
+			s.now = now
+		}
+	}
 }
 
 // Open opens (creating it and its folder if needed) the SQLite database at
 // path and brings its schema up to date. path is a plain file path; the
 // in-memory database is not supported because writer and readers use
 // separate connections.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("open sqlite catalog: want a plain file path such as ./data/catalog.db, got %q", path)
 	}
@@ -76,7 +90,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	return &Store{path: path, writer: writer, reader: reader}, nil
+	s := &Store{path: path, writer: writer, reader: reader, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // SchemaVersion returns the version of the schema recorded in the

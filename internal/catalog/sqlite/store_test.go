@@ -7,14 +7,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/catalog/catalogtest"
 )
 
-func openTemp(t *testing.T) *Store {
+func openTemp(t *testing.T, opts ...Option) *Store {
 	t.Helper()
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "catalog.db"))
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "catalog.db"), opts...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -22,7 +23,7 @@ func openTemp(t *testing.T) *Store {
 }
 
 func TestConformance(t *testing.T) {
-	catalogtest.Run(t, func(t *testing.T) catalog.Store { return openTemp(t) })
+	catalogtest.Run(t, func(t *testing.T, now func() time.Time) catalog.Store { return openTemp(t, WithClock(now)) })
 }
 
 func TestLatestSchemaVersion(t *testing.T) {
