@@ -40,10 +40,11 @@ type logsQuery struct {
 	grep      string
 }
 
-// sql returns the query of the log lines after `after` (when not zero),
+// sql returns the query of the log lines from `from` on (when not zero,
+// inclusive: entries sharing that time are filtered by a logCursor),
 // ordered by time; tail > 0 keeps only the last tail lines, limit > 0
 // the first limit lines.
-func (q logsQuery) sql(after time.Time, tail, limit int) string {
+func (q logsQuery) sql(from time.Time, tail, limit int) string {
 	where := []string{fmt.Sprintf("level <= %d", q.maxLevel)}
 	if q.target != "" {
 		where = append(where, "starts_with(target, "+sqlString(q.target)+")")
@@ -51,8 +52,8 @@ func (q logsQuery) sql(after time.Time, tail, limit int) string {
 	if q.grep != "" {
 		where = append(where, "contains(lower(msg), lower("+sqlString(q.grep)+"))")
 	}
-	if !after.IsZero() {
-		where = append(where, "time > CAST("+sqlString(after.UTC().Format("2006-01-02 15:04:05.999999999"))+" AS TIMESTAMP_NS)")
+	if !from.IsZero() {
+		where = append(where, "time >= CAST("+sqlString(from.UTC().Format("2006-01-02 15:04:05.999999999"))+" AS TIMESTAMP_NS)")
 	}
 	var levels strings.Builder
 	levels.WriteString("CASE level")
@@ -123,14 +124,14 @@ func runLogs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if tail == 0 {
 			tail = 10
 		}
-		return followLogs(ctx, c, q, tr, tail, *poll, stdout)
+		return followLogs(ctx, c.Query, q, tr, tail, *poll, stdout)
 	}
 	if of.format == "text" {
 		out, closeOut, err := of.open(stdout, render.CSV)
 		if err != nil {
 			return err
 		}
-		_, err = printLogLines(ctx, c, q.sql(time.Time{}, 0, *limit), tr, out)
+		err = printLogLines(ctx, c.Query, q.sql(time.Time{}, 0, *limit), tr, out, &logCursor{})
 		if cerr := closeOut(); err == nil {
 			err = cerr
 		}
@@ -151,11 +152,16 @@ func runLogs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return err
 }
 
+// queryFunc runs SQL over a time range (client.Client.Query).
+type queryFunc func(ctx context.Context, sql string, tr client.TimeRange) (array.RecordReader, error)
+
 // followLogs prints the last tail entries, then new ones every poll until
-// ctx ends.
-func followLogs(ctx context.Context, c *client.Client, q logsQuery, tr client.TimeRange, tail int, poll time.Duration, out io.Writer) error {
-	last, err := printLogLines(ctx, c, q.sql(time.Time{}, tail, 0), tr, out)
-	if err != nil {
+// ctx ends. Each poll reads the entries from the time of the last printed
+// one on, inclusive, so that an entry arriving later with that same time
+// is not missed; the cursor skips those already printed.
+func followLogs(ctx context.Context, query queryFunc, q logsQuery, tr client.TimeRange, tail int, poll time.Duration, out io.Writer) error {
+	cur := &logCursor{}
+	if err := printLogLines(ctx, query, q.sql(time.Time{}, tail, 0), tr, out, cur); err != nil {
 		return err
 	}
 	t := time.NewTicker(poll)
@@ -167,52 +173,85 @@ func followLogs(ctx context.Context, c *client.Client, q logsQuery, tr client.Ti
 		case <-t.C:
 		}
 		var r client.TimeRange
-		if !last.IsZero() {
+		if !cur.last.IsZero() {
 			// Only partitions from the last entry on are read.
-			r = client.TimeRange{Begin: last, End: time.Now().Add(time.Hour)}
+			r = client.TimeRange{Begin: cur.last, End: time.Now().Add(time.Hour)}
 		}
-		newest, err := printLogLines(ctx, c, q.sql(last, 0, 0), r, out)
-		if err != nil {
+		if err := printLogLines(ctx, query, q.sql(cur.last, 0, 0), r, out, cur); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			return err
 		}
-		if newest.After(last) {
-			last = newest
-		}
 	}
 }
 
-// printLogLines prints "time LEVEL target: msg" lines and returns the time
-// of the last one.
-func printLogLines(ctx context.Context, c *client.Client, sql string, tr client.TimeRange, out io.Writer) (time.Time, error) {
-	rdr, err := c.Query(ctx, sql, tr)
+// logCursor is where a follower stands: the time of the newest printed
+// entry and, by line text, how many entries of that time were printed.
+type logCursor struct {
+	last time.Time
+	seen map[string]int
+}
+
+// skips returns a copy of the entries of time last already printed,
+// which the next read, starting at last inclusive, must skip once each.
+func (c *logCursor) skips() map[string]int {
+	out := make(map[string]int, len(c.seen))
+	for k, v := range c.seen {
+		out[k] = v
+	}
+	return out
+}
+
+// admit reports whether an entry read in time order must be printed,
+// and records it if so; skip is the result of skips() taken before the
+// read.
+func (c *logCursor) admit(t time.Time, line string, skip map[string]int) bool {
+	if t.Before(c.last) {
+		return false
+	}
+	if t.Equal(c.last) && skip[line] > 0 {
+		skip[line]--
+		return false
+	}
+	if t.After(c.last) || c.seen == nil {
+		c.last, c.seen = t, map[string]int{}
+	}
+	c.seen[line]++
+	return true
+}
+
+// printLogLines prints the "time LEVEL target: msg" lines of sql that the
+// cursor admits.
+func printLogLines(ctx context.Context, query queryFunc, sql string, tr client.TimeRange, out io.Writer, cur *logCursor) error {
+	rdr, err := query(ctx, sql, tr)
 	if err != nil {
-		return time.Time{}, err
+		return err
 	}
 	defer rdr.Release()
-	var last time.Time
+	skip := cur.skips()
 	for rdr.Next() {
 		rec := rdr.RecordBatch()
 		ts, ok := rec.Column(0).(*array.Timestamp)
 		if !ok {
-			return last, fmt.Errorf("logs: unexpected time column %s", rec.Column(0).DataType())
+			return fmt.Errorf("logs: unexpected time column %s", rec.Column(0).DataType())
 		}
 		unit := ts.DataType().(*arrow.TimestampType).Unit
 		var b strings.Builder
 		for i := range int(rec.NumRows()) {
-			last = ts.Value(i).ToTime(unit).UTC()
-			b.WriteString(last.Format(time.RFC3339Nano))
+			t := ts.Value(i).ToTime(unit).UTC()
+			line := t.Format(time.RFC3339Nano)
 			for j, sep := range []string{" ", " ", ": "} {
-				b.WriteString(sep)
-				b.WriteString(rec.Column(j + 1).ValueStr(i))
+				line += sep + rec.Column(j+1).ValueStr(i)
 			}
-			b.WriteByte('\n')
+			if cur.admit(t, line, skip) {
+				b.WriteString(line)
+				b.WriteByte('\n')
+			}
 		}
 		if _, err := io.WriteString(out, b.String()); err != nil {
-			return last, err
+			return err
 		}
 	}
-	return last, rdr.Err()
+	return rdr.Err()
 }
