@@ -5,11 +5,18 @@
 
 package telemetry
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
+
+var errFixed = errors.New("fixed")
 
 var (
 	allocStatic = NewLogSite(LevelInfo, "allocs", "static")
 	allocFmt    = NewLogSite(LevelInfo, "allocs", "value=%d")
+	allocFmt3   = NewLogSite(LevelInfo, "allocs", "%s took %.2f ms: %v")
+	allocFmtFmt = NewLogSite(LevelInfo, "allocs", "value=%+d") // fmt, not the plan
 	allocOff    = NewLogSite(LevelTrace, "allocs", "disabled")
 	allocMetric = NewMetric("allocs", "count")
 	allocSpan   = NewSpan("allocs")
@@ -23,12 +30,18 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 	props := NewPropertySet(Property{"k1", "v1"}, Property{"k2", "v2"})
 	track := NewTrack("allocs", nil)
 	defer track.Close()
+	var n int // values not known at compile time, which box on the heap when they escape
+	name, err := "request", error(errFixed)
 	for _, c := range []struct {
 		name string
 		fn   func()
 	}{
 		{"static log", func() { allocStatic.Log() }},
 		{"formatted log, small int", func() { allocFmt.Logf(7) }},
+		{"formatted log, large int", func() { n += 1000; allocFmt.Logf(n) }},
+		{"formatted log, string, float and error", func() { n++; allocFmt3.Logf(name, float64(n), err) }},
+		{"formatted log, fmt fallback", func() { n += 1000; allocFmtFmt.Logf(n) }},
+		{"formatted log with properties", func() { n += 1000; allocFmt.LogfWith(props, n) }},
 		{"structured log", func() { allocStatic.LogWith(props) }},
 		{"disabled log", func() { allocOff.Log() }},
 		{"integer metric", func() { allocMetric.RecordInt(42) }},

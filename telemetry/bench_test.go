@@ -30,6 +30,7 @@ import (
 var (
 	benchStatic   = NewLogSite(LevelInfo, "bench", "static message")
 	benchFmt      = NewLogSite(LevelInfo, "bench", "value=%d")
+	benchFmtFmt   = NewLogSite(LevelInfo, "bench", "value=%+d") // a flag: formatted by fmt
 	benchTagged   = NewLogSite(LevelInfo, "bench", "structured message")
 	benchDisabled = NewLogSite(LevelDebug, "bench", "disabled message")
 	benchInt      = NewMetric("bench_int", "count")
@@ -72,6 +73,16 @@ func BenchmarkMicromegas(b *testing.B) {
 			i := 0
 			for pb.Next() {
 				benchFmt.Logf(i)
+				i++
+			}
+		})
+	})
+	b.Run("formatted_log_int_fmt_fallback", func(b *testing.B) {
+		startBench(b)
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				benchFmtFmt.Logf(i)
 				i++
 			}
 		})

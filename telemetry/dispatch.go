@@ -55,10 +55,13 @@ type system struct {
 	// NullEventSink.
 	discardBlocks bool
 
-	blocksLost       atomic.Uint64
-	eventsLost       atomic.Uint64
-	encodeErrors     atomic.Uint64
-	blocksEncoded    atomic.Uint64
+	blocksLost         atomic.Uint64
+	eventsLost         atomic.Uint64
+	encodeErrors       atomic.Uint64
+	blocksEncoded      atomic.Uint64
+	blocksUncompressed atomic.Uint64
+	// uncompressed makes every block uncompressed (tests).
+	uncompressed     atomic.Bool
 	eventsEncoded    atomic.Uint64
 	sampledOutBlocks atomic.Uint64
 	sampledOutBytes  atomic.Uint64

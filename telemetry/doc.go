@@ -26,7 +26,9 @@
 //   - LogSite: a log call site (level, target, message). Log records the
 //     static message, Logf a formatted one, LogWith a structured record
 //     with a PropertySet. A call whose level is filtered out (SetMaxLevel,
-//     SetTargetLevel) costs one atomic load.
+//     SetTargetLevel) costs one atomic load. Logf formats the common verbs
+//     of basic types, errors and Stringers itself, without allocating,
+//     and uses fmt for the rest; the text is always fmt's.
 //   - Metric: a name and a unit; RecordInt and RecordFloat, optionally
 //     with properties.
 //   - Span: a name. Thread spans are strictly nested on a Track owned by
@@ -43,11 +45,20 @@
 // buffer of the current P (processor), pinned with runtime_procPin, or of
 // the track: no lock, no allocation, no formatting for static messages.
 // Full buffers are handed to a dispatcher goroutine; encoder goroutines
-// extract the dependencies, compress with LZ4 and encode CBOR; the sink
+// extract the dependencies, compress with LZ4 (an encoder made for event
+// blocks; when the encoders have a backlog, blocks go uncompressed rather
+// than being dropped) and encode CBOR; the sink
 // (package sink) sends with retries and a byte budget. When any stage
 // falls behind, whole blocks are dropped and counted (Stats, and the
 // telemetry_* metrics of the process): the program never blocks and never
 // grows without bound. docs/benchmarks.md has the figures.
+//
+// # Panics and process properties
+//
+// Deferred at the top of main or of a goroutine, FlushOnPanic logs a panic
+// as a fatal entry with its stack, flushes, and panics again. Every
+// process has the properties go-version and gomaxprocs, besides those of
+// MICROMEGAS_PROCESS_PROPERTIES and Config.ProcessProperties.
 //
 // # Streams
 //

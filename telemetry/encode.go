@@ -1,20 +1,19 @@
 package telemetry
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/micromegas-go/micromegas/internal/transit"
-	"github.com/pierrec/lz4/v4"
 )
 
 // encoder turns blocks into insert_block bodies on the dispatcher
 // goroutine: it extracts the static metadata the events reference (each
 // once per block, strings before the records that point to them),
-// compresses the dependency and object buffers as separate LZ4 frames and
-// wraps them in the CBOR message. It keeps its buffers between blocks.
+// compresses the dependency and object buffers as separate LZ4 frames
+// (lz4frame.go) and wraps them in the CBOR message. It keeps its buffers
+// between blocks.
 type encoder struct {
 	processID  string
 	startTicks int64
@@ -24,38 +23,24 @@ type encoder struct {
 	gen   uint32
 	deps  []byte
 
-	lz     *lz4.Writer
-	depsZ  bytes.Buffer
-	objsZ  bytes.Buffer
-	config []lz4.Option
+	lz    lz4Compressor
+	depsZ []byte
+	objsZ []byte
 }
 
 func newEncoder(processID string, startTicks int64) *encoder {
-	return &encoder{
-		processID: processID, startTicks: startTicks,
-		lz: lz4.NewWriter(nil),
-		config: []lz4.Option{
-			lz4.BlockSizeOption(lz4.Block1Mb),
-			lz4.BlockChecksumOption(false),
-			lz4.ChecksumOption(true),
-		},
-	}
+	return &encoder{processID: processID, startTicks: startTicks}
 }
 
 // encodeBlock returns the insert_block body of a block.
-func (e *encoder) encodeBlock(h *handOff) ([]byte, error) {
+// With raw, the LZ4 frames store the events uncompressed.
+func (e *encoder) encodeBlock(h *handOff, raw bool) ([]byte, error) {
 	objs := h.events()
 	if err := e.extract(h.w.stream.kind, objs); err != nil {
 		return nil, err
 	}
-	depsZ, err := e.compress(&e.depsZ, e.deps)
-	if err != nil {
-		return nil, err
-	}
-	objsZ, err := e.compress(&e.objsZ, objs)
-	if err != nil {
-		return nil, err
-	}
+	e.depsZ = e.lz.appendFrame(e.depsZ[:0], e.deps, false)
+	e.objsZ = e.lz.appendFrame(e.objsZ[:0], objs, raw)
 	begin, end := h.from.at.time, h.to.at.time
 	if end.Before(begin) { // the wall clock went back: keep the block valid
 		end = begin
@@ -68,26 +53,10 @@ func (e *encoder) encodeBlock(h *handOff) ([]byte, error) {
 		BeginTicks:   h.from.at.ticks - e.startTicks,
 		EndTime:      transit.Time{Time: end},
 		EndTicks:     h.to.at.ticks - e.startTicks,
-		Payload:      transit.BlockPayload{Dependencies: depsZ, Objects: objsZ},
+		Payload:      transit.BlockPayload{Dependencies: e.depsZ, Objects: e.objsZ},
 		ObjectOffset: h.offset(),
 		NbObjects:    h.nbObjects(),
 	})
-}
-
-// compress returns the LZ4 frame of src, built in buf (reused).
-func (e *encoder) compress(buf *bytes.Buffer, src []byte) ([]byte, error) {
-	buf.Reset()
-	e.lz.Reset(buf)
-	if err := e.lz.Apply(e.config...); err != nil {
-		return nil, fmt.Errorf("lz4 options: %w", err)
-	}
-	if _, err := e.lz.Write(src); err != nil {
-		return nil, fmt.Errorf("lz4 compress: %w", err)
-	}
-	if err := e.lz.Close(); err != nil {
-		return nil, fmt.Errorf("lz4 compress: %w", err)
-	}
-	return buf.Bytes(), nil
 }
 
 // extract fills e.deps with the dependencies of the events in objs.
@@ -103,6 +72,7 @@ func (e *encoder) extract(kind streamKind, objs []byte) error {
 	}
 	e.deps = e.deps[:0]
 	le := binary.LittleEndian
+	last := ^uint64(0) // events in a row mostly share their metadata
 	for i := 0; i < len(objs); {
 		typ := objs[i]
 		var next int
@@ -136,8 +106,11 @@ func (e *encoder) extract(kind streamKind, objs []byte) error {
 		if next <= i || next > len(objs) {
 			return fmt.Errorf("%s block: bad event type %d at byte %d", kind.tag(), typ, i)
 		}
-		if err := e.dependency(desc); err != nil {
-			return err
+		if desc != last {
+			if err := e.dependency(desc); err != nil {
+				return err
+			}
+			last = desc
 		}
 		if props != 0 {
 			if err := e.dependency(props); err != nil {

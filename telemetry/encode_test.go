@@ -2,7 +2,9 @@ package telemetry
 
 import (
 	"context"
+	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -21,11 +23,21 @@ var (
 )
 
 // TestEventsRoundTrip records every event type, sends it to a collector
-// and decodes it with internal/transit as the server does.
+// and decodes it with internal/transit as the server does, with blocks
+// compressed and, as when the encoders have a backlog, uncompressed.
 func TestEventsRoundTrip(t *testing.T) {
+	for _, raw := range []bool{false, true} {
+		t.Run(map[bool]string{false: "compressed", true: "uncompressed"}[raw], func(t *testing.T) {
+			testEventsRoundTrip(t, raw)
+		})
+	}
+}
+
+func testEventsRoundTrip(t *testing.T, raw bool) {
 	c := newCollector(t)
 	g := startTelemetry(t, Config{URL: c.url(), MaxLevel: LevelDebug, EnableCPUTracing: true,
 		ProcessProperties: map[string]string{"team": "go"}})
+	g.sys.uncompressed.Store(raw)
 	props := NewPropertySet(Property{"user", "ada"}, Property{"region", "eu"})
 
 	rtStatic.Log()
@@ -56,12 +68,16 @@ func TestEventsRoundTrip(t *testing.T) {
 
 	shutdown(t, g)
 	evs := byTime(c.events())
+	if st := g.Stats(); (st.BlocksUncompressed == st.BlocksEncoded) != raw || st.BlocksEncoded == 0 {
+		t.Errorf("%d blocks encoded, %d uncompressed (raw %v)", st.BlocksEncoded, st.BlocksUncompressed, raw)
+	}
 
 	if len(c.processes) != 1 {
 		t.Fatalf("%d processes", len(c.processes))
 	}
 	p := c.processes[0]
-	if string(p.ProcessID) != g.ProcessID() || p.TSCFrequency <= 0 || p.Properties["team"] != "go" || p.Exe == "" || p.CPUBrand == "" {
+	if string(p.ProcessID) != g.ProcessID() || p.TSCFrequency <= 0 || p.Properties["team"] != "go" || p.Exe == "" || p.CPUBrand == "" ||
+		p.Properties["go-version"] != runtime.Version() || p.Properties["gomaxprocs"] != strconv.Itoa(runtime.GOMAXPROCS(0)) {
 		t.Errorf("process info: %+v", p)
 	}
 

@@ -14,8 +14,20 @@ const maxEncoders = 4
 // job is one block to encode.
 type job struct {
 	h    handOff
+	raw  bool // store the events uncompressed (see shouldCompress)
 	body []byte
 	err  error
+}
+
+// shouldCompress decides whether a block is compressed. Compression is
+// what limits the events per second a process can ship (LZ4 costs far more
+// than recording): when the blocks waiting for the encoders reach a
+// quarter of the hand-over queue, the events are sent uncompressed (still
+// an LZ4 frame, of stored blocks) rather than dropped, as long as the
+// sink, which then carries about three times the bytes, has used less than
+// half of its budget. Nothing else changes for the server.
+func shouldCompress(backlog, capacity int, sinkQueued, sinkBudget int64) bool {
+	return backlog < max(capacity/4, 1) || sinkQueued >= sinkBudget/2
 }
 
 // encodeLoop is an encoder goroutine.
@@ -23,7 +35,7 @@ func (sys *system) encodeLoop() {
 	defer sys.workers.Done()
 	enc := newEncoder(sys.processID, sys.start.ticks)
 	for j := range sys.jobs {
-		j.body, j.err = enc.encodeBlock(&j.h)
+		j.body, j.err = enc.encodeBlock(&j.h, j.raw)
 		sys.results <- j
 	}
 }
@@ -49,6 +61,10 @@ func (sys *system) process(h *handOff) {
 	h.buf.jobs++
 	sys.inflight++
 	j := &job{h: *h}
+	if sys.uncompressed.Load() || !shouldCompress(len(sys.handoffs), cap(sys.handoffs), sys.sink.QueuedBytes(), sys.sink.MaxQueuedBytes()) {
+		j.raw = true
+		sys.blocksUncompressed.Add(1)
+	}
 	for {
 		select {
 		case sys.jobs <- j:

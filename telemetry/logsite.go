@@ -33,6 +33,9 @@ type LogSite struct {
 	line   uint32
 
 	targetID, formatID, moduleID, fileID uint64
+
+	plan   []fmtOp // the format parsed for Logf (see format.go)
+	planOK bool    // false: Logf always formats with fmt
 }
 
 // NewLogSite registers a log call site. The caller's file, line and
@@ -44,6 +47,7 @@ func NewLogSite(level Level, target, message string) *LogSite {
 
 func newLogSite(level Level, target, message string, skip int) *LogSite {
 	s := &LogSite{level: level, target: target, format: message}
+	s.plan, s.planOK = parseFormat(message)
 	s.module, s.file, s.line = caller(skip + 1)
 	s.targetID = reg.internString(s.target)
 	s.formatID = reg.internString(s.format)
@@ -98,10 +102,17 @@ func (s *LogSite) Log() {
 }
 
 // Logf records the site's message used as a fmt format with args. The
-// message is formatted in the calling goroutine, into a pooled buffer.
+// message is formatted in the calling goroutine, without allocating for
+// the common verbs and argument types (see format.go), by fmt.Appendf
+// otherwise; the text is always what fmt.Sprintf gives.
+//
+// Logf keeps no reference to args, so the compiler leaves them on the
+// caller's stack (no allocation to box an int or a string). In return, the
+// String, Error and Format methods of the arguments, which Logf calls as
+// fmt does, must not keep a reference to their receiver after they return.
 func (s *LogSite) Logf(args ...any) {
 	if s.enabled.Load() {
-		s.logf(nil, args)
+		s.logf(nil, hideArgs(args))
 	}
 }
 
@@ -122,10 +133,11 @@ func (s *LogSite) LogWith(props *PropertySet) {
 	}
 }
 
-// LogfWith records the formatted message with a set of properties.
+// LogfWith records the formatted message with a set of properties. Its
+// arguments are treated as Logf's.
 func (s *LogSite) LogfWith(props *PropertySet, args ...any) {
 	if s.enabled.Load() {
-		s.logf(props, args)
+		s.logf(props, hideArgs(args))
 	}
 }
 
@@ -155,8 +167,9 @@ func (s *LogSite) logStatic() {
 	}
 }
 
-// scratch holds the buffers Logf formats into.
-var scratch = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+// fmtStackSize is the room for a formatted message on the stack; a longer
+// one is formatted into a heap buffer.
+const fmtStackSize = 256
 
 func (s *LogSite) logf(props *PropertySet, args []any) {
 	sys := active.Load()
@@ -164,12 +177,19 @@ func (s *LogSite) logf(props *PropertySet, args []any) {
 		return
 	}
 	t := now()
-	bp := scratch.Get().(*[]byte)
-	*bp = fmt.Appendf((*bp)[:0], s.format, args...)
-	writeLogText(sys, s, t, props, *bp)
-	if cap(*bp) <= 64<<10 {
-		scratch.Put(bp)
+	var stack [fmtStackSize]byte
+	writeLogText(sys, s, t, props, s.appendMessage(stack[:0], args))
+}
+
+// appendMessage appends the site's format applied to args: by the plan
+// when it can, by fmt otherwise.
+func (s *LogSite) appendMessage(b []byte, args []any) []byte {
+	if s.planOK {
+		if msg, ok := appendPlan(b, s.plan, args); ok {
+			return msg
+		}
 	}
+	return fmt.Appendf(b, s.format, args...)
 }
 
 func (s *LogSite) logText(props *PropertySet, msg string) {

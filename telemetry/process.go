@@ -5,10 +5,21 @@ import (
 	"os"
 	"os/user"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/micromegas-go/micromegas/internal/transit"
 )
+
+// defaultProcessProperties are the process properties every Go process
+// has; MICROMEGAS_PROCESS_PROPERTIES and Config.ProcessProperties override
+// them.
+func defaultProcessProperties() map[string]string {
+	return map[string]string{
+		"go-version": runtime.Version(),
+		"gomaxprocs": strconv.Itoa(runtime.GOMAXPROCS(0)),
+	}
+}
 
 // newProcessInfo describes this process (spec 2.4).
 func newProcessInfo(processID string, start dualTime, props map[string]string) transit.ProcessInfo {

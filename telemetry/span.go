@@ -89,6 +89,16 @@ func NewTrack(name string, props map[string]string) *Track {
 // Name returns the track's name.
 func (t *Track) Name() string { return t.name }
 
+// StreamID returns the id of the track's stream, the argument of
+// view_instance('thread_spans', stream_id); "" when the track records
+// nothing.
+func (t *Track) StreamID() string {
+	if t.w == nil {
+		return ""
+	}
+	return t.w.stream.id
+}
+
 // Enabled reports whether the track records spans.
 func (t *Track) Enabled() bool { return t.w != nil }
 

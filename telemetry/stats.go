@@ -17,6 +17,9 @@ type Stats struct {
 	// BlocksEncoded and EventsEncoded count what was encoded.
 	BlocksEncoded uint64
 	EventsEncoded uint64
+	// BlocksUncompressed counts the blocks encoded without compression
+	// because the encoders had a backlog (included in BlocksEncoded).
+	BlocksUncompressed uint64
 	// SampledOutBlocks and SampledOutBytes count span blocks discarded by
 	// tail sampling (not an error).
 	SampledOutBlocks uint64
@@ -46,14 +49,15 @@ func CurrentStats() Stats {
 
 func (sys *system) stats() Stats {
 	return Stats{
-		Sink:             sys.sink.Stats(),
-		BlocksLost:       sys.blocksLost.Load(),
-		EventsLost:       sys.eventsLost.Load(),
-		EncodeErrors:     sys.encodeErrors.Load(),
-		BlocksEncoded:    sys.blocksEncoded.Load(),
-		EventsEncoded:    sys.eventsEncoded.Load(),
-		SampledOutBlocks: sys.sampledOutBlocks.Load(),
-		SampledOutBytes:  sys.sampledOutBytes.Load(),
+		Sink:               sys.sink.Stats(),
+		BlocksLost:         sys.blocksLost.Load(),
+		EventsLost:         sys.eventsLost.Load(),
+		EncodeErrors:       sys.encodeErrors.Load(),
+		BlocksEncoded:      sys.blocksEncoded.Load(),
+		EventsEncoded:      sys.eventsEncoded.Load(),
+		BlocksUncompressed: sys.blocksUncompressed.Load(),
+		SampledOutBlocks:   sys.sampledOutBlocks.Load(),
+		SampledOutBytes:    sys.sampledOutBytes.Load(),
 	}
 }
 

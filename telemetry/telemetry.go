@@ -50,7 +50,8 @@ func Init(cfg Config) (*Guard, error) {
 		snk.Close(context.Background())
 		return nil, ErrAlreadyInitialized
 	}
-	props := parseProperties(os.Getenv(EnvProcessProperties))
+	props := defaultProcessProperties()
+	maps.Copy(props, parseProperties(os.Getenv(EnvProcessProperties)))
 	maps.Copy(props, cfg.ProcessProperties)
 	info := newProcessInfo(sys.processID, start, props)
 	if _, err := uuid.Parse(string(info.ParentProcessID)); err != nil {

@@ -18,10 +18,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,19 +40,27 @@ var (
 
 // Result is what a run reports.
 type Result struct {
-	Kind           string  `json:"events_kind"`
-	Goroutines     int     `json:"goroutines"`
-	Seconds        float64 `json:"seconds"`
-	Events         uint64  `json:"events_produced"`
-	EventsPerSec   float64 `json:"events_per_second"`
-	EventsEncoded  uint64  `json:"events_encoded"`
-	EventsLost     uint64  `json:"events_lost"`
-	BlocksEncoded  uint64  `json:"blocks_encoded"`
-	MessagesSent   uint64  `json:"messages_sent"`
-	BytesSent      uint64  `json:"bytes_sent"`
-	BlocksDropped  uint64  `json:"blocks_dropped"`
-	MessagesFailed uint64  `json:"messages_failed"`
-	ShutdownSecs   float64 `json:"shutdown_seconds"`
+	Kind          string  `json:"events_kind"`
+	Goroutines    int     `json:"goroutines"`
+	Seconds       float64 `json:"seconds"`
+	Events        uint64  `json:"events_produced"`
+	EventsPerSec  float64 `json:"events_per_second"`
+	EventsEncoded uint64  `json:"events_encoded"`
+	EventsLost    uint64  `json:"events_lost"`
+	BlocksEncoded uint64  `json:"blocks_encoded"`
+	// BlocksUncompressed were sent uncompressed: the encoders had a backlog.
+	BlocksUncompressed uint64  `json:"blocks_uncompressed"`
+	MessagesSent       uint64  `json:"messages_sent"`
+	BytesSent          uint64  `json:"bytes_sent"`
+	BlocksDropped      uint64  `json:"blocks_dropped"`
+	MessagesFailed     uint64  `json:"messages_failed"`
+	ShutdownSecs       float64 `json:"shutdown_seconds"`
+	// EventsStored counts the events of the process in the server's
+	// blocks per stream tag (with --query-url).
+	EventsStored map[string]uint64 `json:"events_stored,omitempty"`
+	// CPUSeconds is the CPU time of the process (producers,
+	// encoders, HTTP) during the run and the shutdown.
+	CPUSeconds float64 `json:"cpu_seconds"`
 }
 
 func main() {
@@ -69,6 +79,7 @@ func run(args []string, out io.Writer) error {
 	rate := fs.Float64("rate", 0, "target events per second for all goroutines (0: as fast as possible)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	queryURL := fs.String("query-url", "", "HTTP query API of the server (micromegas serve --web-addr), to count the events stored")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -105,6 +116,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	res := Result{Kind: *kind, Goroutines: *goroutines}
+	cpu0 := processCPU()
 	var total atomic.Uint64
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -124,10 +136,19 @@ func run(args []string, out io.Writer) error {
 	defer cancel()
 	shutdownErr := g.Shutdown(ctx)
 	res.ShutdownSecs = time.Since(t0).Seconds()
+	res.CPUSeconds = processCPU() - cpu0
 	st := g.Stats()
 	res.EventsEncoded, res.EventsLost, res.BlocksEncoded = st.EventsEncoded, st.EventsLost, st.BlocksEncoded
+	res.BlocksUncompressed = st.BlocksUncompressed
 	res.MessagesSent, res.BytesSent = st.Sink.Sent, st.Sink.SentBytes
 	res.BlocksDropped, res.MessagesFailed = st.BlocksLost+st.Sink.Dropped, st.Sink.Failed
+	if *queryURL != "" {
+		qctx, qcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer qcancel()
+		if res.EventsStored, err = storedEvents(qctx, *queryURL, g.ProcessID()); err != nil {
+			return err
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
@@ -145,9 +166,13 @@ func printResult(w io.Writer, r Result) {
 	fmt.Fprintf(&b, "events kind       %s from %d goroutines for %.1f s\n", r.Kind, r.Goroutines, r.Seconds)
 	fmt.Fprintf(&b, "events produced   %d (%.2f M/s)\n", r.Events, r.EventsPerSec/1e6)
 	fmt.Fprintf(&b, "events encoded    %d, lost before encoding %d\n", r.EventsEncoded, r.EventsLost)
-	fmt.Fprintf(&b, "blocks encoded    %d; messages sent %d (%.1f MiB)\n", r.BlocksEncoded, r.MessagesSent, float64(r.BytesSent)/(1<<20))
+	fmt.Fprintf(&b, "blocks encoded    %d (%d uncompressed); messages sent %d (%.1f MiB)\n", r.BlocksEncoded, r.BlocksUncompressed, r.MessagesSent, float64(r.BytesSent)/(1<<20))
 	fmt.Fprintf(&b, "blocks dropped    %d; messages failed %d\n", r.BlocksDropped, r.MessagesFailed)
 	fmt.Fprintf(&b, "shutdown          %.2f s\n", r.ShutdownSecs)
+	fmt.Fprintf(&b, "process CPU       %.2f s (%.2f M events encoded per CPU-second)\n", r.CPUSeconds, float64(r.EventsEncoded)/r.CPUSeconds/1e6)
+	for _, tag := range slices.Sorted(maps.Keys(r.EventsStored)) {
+		fmt.Fprintf(&b, "events stored     %d in %s streams\n", r.EventsStored[tag], tag)
+	}
 	io.WriteString(w, b.String())
 }
 

@@ -2,8 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -39,5 +44,35 @@ func TestLoadgenBadFlags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("run(%v) = %v, want an error about %q", c.args, err, c.want)
 		}
+	}
+}
+
+// TestStoredEvents reads the per-tag counts of a query API answer, and
+// waits until two answers agree.
+func TestStoredEvents(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct{ SQL string }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || r.URL.Path != "/api/query" ||
+			!strings.Contains(req.SQL, "process_id = 'p-1'") {
+			http.Error(w, "bad query", http.StatusBadRequest)
+			return
+		}
+		if calls.Add(1) == 1 { // the server still inserts the last blocks
+			fmt.Fprint(w, `[{"tags":"log","n":5}]`)
+			return
+		}
+		fmt.Fprint(w, `[{"tags":"log","n":7},{"tags":"metrics","n":3}]`)
+	}))
+	defer srv.Close()
+	got, err := storedEvents(context.Background(), srv.URL, "p-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["log"] != 7 || got["metrics"] != 3 || len(got) != 2 || calls.Load() != 3 {
+		t.Errorf("stored %v after %d queries, want log 7, metrics 3 after 3", got, calls.Load())
+	}
+	if _, err := storedEvents(context.Background(), srv.URL, "p'; DROP"); err == nil {
+		t.Error("a process id with a quote was accepted")
 	}
 }

@@ -69,6 +69,9 @@ func run() error {
 			fmt.Fprintf(os.Stderr, "hello: telemetry lost data: %+v\n", st)
 		}
 	}()
+	// A panic below is logged (value and stack) and flushed before the
+	// program dies.
+	defer telemetry.FlushOnPanic(5 * time.Second)
 
 	logStarted.Log()
 

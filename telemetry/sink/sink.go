@@ -247,6 +247,12 @@ func (s *Sink) Close(ctx context.Context) error {
 	return err
 }
 
+// QueuedBytes returns the bytes of the messages queued and in flight.
+func (s *Sink) QueuedBytes() int64 { return s.queuedBytes.Load() }
+
+// MaxQueuedBytes returns the byte budget of queued blocks.
+func (s *Sink) MaxQueuedBytes() int64 { return s.opts.MaxQueuedBytes }
+
 // Stats returns the counters.
 func (s *Sink) Stats() Stats {
 	s.mu.Lock()
