@@ -132,7 +132,7 @@ func (c *Client) Query(ctx context.Context, sql string, tr TimeRange) (array.Rec
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
-	rdr, err := newReader(ctx, c, info)
+	rdr, err := newReader(ctx, c, info, nil)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}

@@ -5,7 +5,11 @@
 // Arrow record batches and QueryAll collects them. A TimeRange limits the
 // query to an interval of time: it is sent as the query_range_begin and
 // query_range_end headers and lets the server skip the partitions outside
-// it, so queries with a range are much cheaper.
+// it, so queries with a range are much cheaper. QueryParams binds values
+// to the query's ? (or $1, $2, ...) markers through a prepared statement:
+//
+//	rdr, err := c.QueryParams(ctx, "SELECT msg FROM view_instance('log_entries', ?) WHERE level <= ?",
+//		client.Last(time.Hour), processID, 3)
 //
 //	c, err := client.Dial(ctx, "grpc://localhost:50051", client.WithToken(token))
 //	if err != nil { ... }

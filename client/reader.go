@@ -29,12 +29,13 @@ type reader struct {
 	schema    *arrow.Schema
 	rec       arrow.RecordBatch
 	err       error
+	done      func() // run by the last Release; may be nil
 }
 
 // newReader opens the first endpoint of info, whose stream gives the schema.
-func newReader(ctx context.Context, c *Client, info *flight.FlightInfo) (*reader, error) {
+func newReader(ctx context.Context, c *Client, info *flight.FlightInfo, done func()) (*reader, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	r := &reader{ctx: ctx, cancel: cancel, c: c, endpoints: info.Endpoint}
+	r := &reader{ctx: ctx, cancel: cancel, c: c, endpoints: info.Endpoint, done: done}
 	r.refs.Store(1)
 	if len(r.endpoints) == 0 {
 		r.schema = arrow.NewSchema(nil, nil)
@@ -171,4 +172,7 @@ func (r *reader) Release() {
 	r.rec = nil
 	r.closeCurrent()
 	r.cancel()
+	if r.done != nil {
+		r.done()
+	}
 }

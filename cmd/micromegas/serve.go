@@ -25,7 +25,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logLevel := fs.String("log-level", envOr("MICROMEGAS_LOG_LEVEL", "info"), "console log level: debug, info, warn, error (env MICROMEGAS_LOG_LEVEL)")
 	retention := retentionFlag(fs)
 	fs.BoolVar(&cfg.Maintenance, "maintenance", envOr("MICROMEGAS_MAINTENANCE", "true") == "true", "run the maintenance daemon in this process (env MICROMEGAS_MAINTENANCE)")
+	queryLimits := queryLimitFlags(fs)
 	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if err := queryLimits(&cfg); err != nil {
 		return err
 	}
 	days, err := retention()

@@ -54,6 +54,22 @@ type Config struct {
 	// Retention is the age past which the daemon deletes data (default
 	// 90 days).
 	Retention time.Duration
+	// QueryTimeout bounds each query, from the engine's start to the end
+	// of its result stream (default DefaultQueryTimeout; negative: none).
+	QueryTimeout time.Duration
+	// QueryMemory is the memory DuckDB may use for all the queries running
+	// at once (its memory_limit, "4GB"); "" = half of the memory DuckDB
+	// detects. DuckDB has no per-query limit: see MaxConcurrentQueries.
+	QueryMemory string
+	// MaxConcurrentQueries bounds the queries running at once (the others
+	// wait); they share QueryMemory, so with every slot busy each has
+	// about QueryMemory / MaxConcurrentQueries (default
+	// DefaultMaxConcurrentQueries; negative: no bound).
+	MaxConcurrentQueries int
+	// QueryTempSize bounds the disk space queries spill to when they need
+	// more than QueryMemory (DuckDB's max_temp_directory_size; default
+	// DefaultQueryTempSize).
+	QueryTempSize string
 }
 
 // Default listen addresses.
@@ -129,11 +145,12 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return a, fmt.Errorf("create cache dir: %w", err)
 	}
-	if a.engine, err = engine.Open(ctx, engine.Options{AllowedDirectories: allowed, TempDir: filepath.Join(dataDir, "tmp")}); err != nil {
+	if a.engine, err = engine.Open(ctx, engineOptions(cfg, allowed, filepath.Join(dataDir, "tmp"))); err != nil {
 		return a, fmt.Errorf("open engine: %w", err)
 	}
 	if a.lake, err = lakehouse.New(lakehouse.Options{
 		Catalog: a.catalog, Blobs: a.blobs, Engine: a.engine, CacheDir: cacheDir, Logger: a.log,
+		TableFunctions: tableFunctions(),
 	}); err != nil {
 		return a, err
 	}

@@ -4,233 +4,148 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/micromegas-go/micromegas/internal/flightsql"
+	"github.com/micromegas-go/micromegas/internal/lakehouse"
 	"github.com/micromegas-go/micromegas/internal/perfetto"
 )
 
-// perfettoChunksSchema is the result of perfetto_trace_chunks (spec 6).
+// perfettoChunksSchema is the result of perfetto_trace_chunks (spec 12).
 var perfettoChunksSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "chunk_id", Type: arrow.PrimitiveTypes.Int32},
 	{Name: "chunk_data", Type: arrow.BinaryTypes.Binary},
 }, nil)
 
-// perfettoChunksQuery matches the statements that read
-// perfetto_trace_chunks(process_id, span_types, begin, end) whole, as the
-// original's Python client does:
-//
-//	SELECT chunk_id, chunk_data FROM perfetto_trace_chunks('<pid>', 'both',
-//	    TIMESTAMP '<begin>', TIMESTAMP '<end>') [ORDER BY chunk_id]
-//
-// The lakehouse has no hook for table functions written in Go, so the
-// querier answers these statements itself; the function cannot be joined
-// or filtered in SQL.
-var perfettoChunksQuery = regexp.MustCompile(`(?is)^\s*SELECT\s+(\*|chunk_id\s*,\s*chunk_data)\s+FROM\s+perfetto_trace_chunks\s*\((.*)\)\s*(?:ORDER\s+BY\s+chunk_id(?:\s+ASC)?)?\s*;?\s*$`)
+// perfettoSignature prefixes the errors of bad calls.
+const perfettoSignature = "perfetto_trace_chunks(process_id, span_types, begin, end)"
 
-// perfettoArg matches one argument: 'text' or TIMESTAMP 'text'.
-var perfettoArg = regexp.MustCompile(`(?is)^\s*(TIMESTAMP\s+)?'((?:[^']|'')*)'\s*(?:,|$)`)
+// perfettoBatchChunks is the number of chunks per record batch.
+const perfettoBatchChunks = 64
 
-// perfettoCall is a parsed call of perfetto_trace_chunks.
+// tableFunctions are the table functions written in Go that the app
+// registers with the lakehouse.
+func tableFunctions() map[string]lakehouse.TableFunction {
+	return map[string]lakehouse.TableFunction{"perfetto_trace_chunks": perfettoTraceChunks()}
+}
+
+// perfettoTraceChunks is the table function
+// perfetto_trace_chunks(process_id, span_types, begin, end): the Perfetto
+// trace of a process cut in 8 KiB chunks numbered from 0, whose
+// concatenation is the trace. Arguments are SQL expressions, so the
+// original's Python client statement works, and so do
+//
+//	SELECT count(*) FROM perfetto_trace_chunks('<pid>', 'both', now() - INTERVAL 1 HOUR, now())
+//
+// Unknown processes and bad arguments are the query's fault.
+func perfettoTraceChunks() lakehouse.TableFunction {
+	return lakehouse.TableFunction{
+		Describe: func(ctx context.Context, c lakehouse.TableCall) (*arrow.Schema, error) {
+			pc, err := parsePerfettoCall(c)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := lakeSource(c).ProcessExe(ctx, pc.processID); err != nil {
+				return nil, perfettoProcessError(pc, err)
+			}
+			return perfettoChunksSchema, nil
+		},
+		Run: func(ctx context.Context, c lakehouse.TableCall, emit func(arrow.RecordBatch) error) (*arrow.Schema, error) {
+			pc, err := parsePerfettoCall(c)
+			if err != nil {
+				return nil, err
+			}
+			if err := writePerfettoChunks(ctx, lakeSource(c), pc, emit); err != nil {
+				return nil, perfettoProcessError(pc, err)
+			}
+			return perfettoChunksSchema, nil
+		},
+	}
+}
+
+// perfettoCall is a checked call of perfetto_trace_chunks.
 type perfettoCall struct {
 	processID  string
 	spans      perfetto.SpanTypes
 	begin, end time.Time
 }
 
-// parsePerfettoCall reports whether sql reads perfetto_trace_chunks and
-// returns its arguments.
-func parsePerfettoCall(sql string) (perfettoCall, bool, error) {
-	m := perfettoChunksQuery.FindStringSubmatch(sql)
-	if m == nil {
-		return perfettoCall{}, false, nil
+// parsePerfettoCall checks the arguments of a call.
+func parsePerfettoCall(c lakehouse.TableCall) (perfettoCall, error) {
+	var pc perfettoCall
+	if len(c.Args) != 4 {
+		return pc, invalidPerfetto("takes 4 arguments, got %d", len(c.Args))
 	}
-	var args []string
-	rest := m[2]
-	for strings.TrimSpace(rest) != "" {
-		a := perfettoArg.FindStringSubmatch(rest)
-		if a == nil {
-			return perfettoCall{}, true, invalidPerfetto("cannot read the arguments %q", m[2])
-		}
-		args = append(args, strings.ReplaceAll(a[2], "''", "'"))
-		rest = rest[len(a[0]):]
-	}
-	if len(args) != 4 {
-		return perfettoCall{}, true, invalidPerfetto("takes 4 arguments, got %d", len(args))
-	}
-	c := perfettoCall{processID: args[0]}
 	var err error
-	if c.spans, err = perfetto.ParseSpanTypes(args[1]); err != nil {
-		return c, true, invalidPerfetto("%v", err)
+	if pc.processID, err = c.String(0); err != nil {
+		return pc, invalidPerfetto("%v", err)
 	}
-	for i, t := range []*time.Time{&c.begin, &c.end} {
-		if *t, err = parseSQLTime(args[2+i]); err != nil {
-			return c, true, invalidPerfetto("argument %d: %v", 3+i, err)
-		}
+	spans, err := c.String(1)
+	if err != nil {
+		return pc, invalidPerfetto("%v", err)
 	}
-	return c, true, nil
+	if pc.spans, err = perfetto.ParseSpanTypes(spans); err != nil {
+		return pc, invalidPerfetto("argument 2: %v", err)
+	}
+	if pc.begin, err = c.Time(2); err != nil {
+		return pc, invalidPerfetto("%v", err)
+	}
+	if pc.end, err = c.Time(3); err != nil {
+		return pc, invalidPerfetto("%v", err)
+	}
+	if pc.end.Before(pc.begin) {
+		return pc, invalidPerfetto("end %s is before begin %s", pc.end.Format(time.RFC3339Nano), pc.begin.Format(time.RFC3339Nano))
+	}
+	return pc, nil
 }
 
 func invalidPerfetto(format string, args ...any) error {
-	return &flightsql.InvalidQueryError{Err: fmt.Errorf("perfetto_trace_chunks(process_id, span_types, begin, end): "+format, args...)}
+	return &lakehouse.QueryError{Err: fmt.Errorf(perfettoSignature+": "+format, args...)}
 }
 
-// parseSQLTime reads the timestamps clients write in SQL: RFC3339, or
-// "2006-01-02 15:04:05" forms with an optional zone (UTC by default).
-func parseSQLTime(s string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00",
-		"2006-01-02 15:04:05.999999999"} {
-		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
-			return t.UTC(), nil
-		}
+// perfettoProcessError makes an unknown process the query's fault.
+func perfettoProcessError(pc perfettoCall, err error) error {
+	if errors.Is(err, perfetto.ErrProcessNotFound) {
+		return invalidPerfetto("process %s not found", pc.processID)
 	}
-	return time.Time{}, fmt.Errorf("%q is not a timestamp such as 2024-01-02T03:04:05Z", s)
+	return fmt.Errorf("perfetto_trace_chunks: %w", err)
 }
 
-// perfettoSource reads the data of traces through the querier.
-func (q querier) perfettoSource() perfetto.SQLSource {
+// lakeSource reads the data of traces through the lakehouse.
+func lakeSource(c lakehouse.TableCall) perfetto.SQLSource {
 	return perfetto.SQLSource{Query: func(ctx context.Context, sql string, b, e time.Time) (array.RecordReader, error) {
-		return q.Query(ctx, sql, flightsql.QueryOptions{Begin: b, End: e})
+		return c.Lake.Query(ctx, sql, lakehouse.QueryOptions{Begin: b, End: e, Admin: c.Opts.Admin})
 	}}
 }
 
-// checkPerfettoProcess fails, before any streaming, when the process of
-// the call is unknown.
-func (q querier) checkPerfettoProcess(ctx context.Context, c perfettoCall) error {
-	if _, err := q.perfettoSource().ProcessExe(ctx, c.processID); err != nil {
-		if errors.Is(err, perfetto.ErrProcessNotFound) {
-			return invalidPerfetto("process %s not found", c.processID)
+// writePerfettoChunks generates the trace of pc and passes it to emit as
+// (chunk_id, chunk_data) batches while it is generated.
+func writePerfettoChunks(ctx context.Context, src perfetto.Source, pc perfettoCall, emit func(arrow.RecordBatch) error) error {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, perfettoChunksSchema)
+	defer b.Release()
+	flush := func() error {
+		if b.Field(0).Len() == 0 {
+			return nil
 		}
+		rec := b.NewRecordBatch()
+		defer rec.Release()
+		return emit(rec)
+	}
+	cw := &perfetto.ChunkWriter{Emit: func(id int32, chunk []byte) error {
+		b.Field(0).(*array.Int32Builder).Append(id)
+		b.Field(1).(*array.BinaryBuilder).Append(chunk)
+		if b.Field(0).Len() == perfettoBatchChunks {
+			return flush()
+		}
+		return nil
+	}}
+	if err := perfetto.Generate(ctx, src, pc.processID, perfetto.Options{Begin: pc.begin, End: pc.end, Spans: pc.spans}, cw); err != nil {
 		return err
 	}
-	return nil
-}
-
-// queryPerfettoChunks streams the trace of c as (chunk_id, chunk_data)
-// batches while it is generated.
-func (q querier) queryPerfettoChunks(ctx context.Context, c perfettoCall, opts flightsql.QueryOptions) (array.RecordReader, error) {
-	src := q.perfettoSource()
-	if err := q.checkPerfettoProcess(ctx, c); err != nil {
-		return nil, err
+	if err := cw.Close(); err != nil {
+		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	r := &chunkReader{ch: make(chan arrow.RecordBatch, 2), cancel: cancel}
-	r.refs.Store(1)
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		defer close(r.ch)
-		b := array.NewRecordBuilder(memory.DefaultAllocator, perfettoChunksSchema)
-		defer b.Release()
-		send := func() bool {
-			rec := b.NewRecordBatch()
-			select {
-			case r.ch <- rec:
-				return true
-			case <-ctx.Done():
-				rec.Release()
-				return false
-			}
-		}
-		cw := &perfetto.ChunkWriter{Emit: func(id int32, chunk []byte) error {
-			b.Field(0).(*array.Int32Builder).Append(id)
-			b.Field(1).(*array.BinaryBuilder).Append(chunk)
-			if b.Field(0).Len() == 64 && !send() {
-				return ctx.Err()
-			}
-			return nil
-		}}
-		err := perfetto.Generate(ctx, src, c.processID, perfetto.Options{Begin: c.begin, End: c.end, Spans: c.spans}, cw)
-		if err == nil {
-			err = cw.Close()
-		}
-		if err == nil && b.Field(0).Len() > 0 && !send() {
-			err = ctx.Err()
-		}
-		r.err = err
-	}()
-	if opts.Limit > 0 {
-		return &limitedChunks{chunkReader: r, left: opts.Limit}, nil
-	}
-	return r, nil
-}
-
-// chunkReader reads the batches of a trace being generated.
-type chunkReader struct {
-	ch     chan arrow.RecordBatch
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	cur    arrow.RecordBatch
-	err    error // set by the generator before it closes ch
-	refs   atomic.Int64
-	once   sync.Once
-}
-
-func (r *chunkReader) Schema() *arrow.Schema { return perfettoChunksSchema }
-
-func (r *chunkReader) Next() bool {
-	if r.cur != nil {
-		r.cur.Release()
-		r.cur = nil
-	}
-	rec, ok := <-r.ch
-	r.cur = rec
-	return ok
-}
-
-func (r *chunkReader) RecordBatch() arrow.RecordBatch { return r.cur }
-func (r *chunkReader) Record() arrow.RecordBatch      { return r.cur }
-
-// Err is the generator's error, once Next has returned false.
-func (r *chunkReader) Err() error { return r.err }
-
-// Retain adds a reference.
-func (r *chunkReader) Retain() { r.refs.Add(1) }
-
-// Release drops a reference; the last one stops the generator and frees
-// the batches.
-func (r *chunkReader) Release() {
-	if r.refs.Add(-1) > 0 {
-		return
-	}
-	r.once.Do(func() {
-		r.cancel()
-		for rec := range r.ch {
-			rec.Release()
-		}
-		r.wg.Wait()
-		if r.cur != nil {
-			r.cur.Release()
-			r.cur = nil
-		}
-	})
-}
-
-// limitedChunks stops after a number of chunk rows (the limit header).
-type limitedChunks struct {
-	*chunkReader
-	left int64
-}
-
-func (l *limitedChunks) Next() bool {
-	if l.left <= 0 {
-		return false
-	}
-	if !l.chunkReader.Next() {
-		return false
-	}
-	if n := l.cur.NumRows(); n > l.left {
-		s := l.cur.NewSlice(0, l.left)
-		l.cur.Release()
-		l.cur = s
-	}
-	l.left -= l.cur.NumRows()
-	return true
+	return flush()
 }

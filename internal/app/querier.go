@@ -13,12 +13,9 @@ import (
 
 // querier adapts the lakehouse to the FlightSQL server and the HTTP API.
 // It implements flightsql.Querier, flightsql.SchemaDescriber,
-// flightsql.TableLister and, through its ingester, flightsql.Ingester.
-//
-// It does not implement flightsql.ParamQuerier: the engine has no way to
-// bind parameters yet, and the lakehouse plans table functions such as
-// view_instance('log_entries', '<id>') from literal arguments, so the
-// server renders bound parameters as literals before they get here.
+// flightsql.TableLister, through its ingester flightsql.Ingester, and
+// (params.go) flightsql.ParamQuerier and flightsql.ParamDescriber: the
+// engine binds parameter values, which never become SQL text.
 type querier struct {
 	lake *lakehouse.Lakehouse
 	ingester
@@ -33,12 +30,6 @@ var (
 // Query brings the views the SQL reads up to date (just-in-time
 // conversion) and runs it.
 func (q querier) Query(ctx context.Context, sql string, opts flightsql.QueryOptions) (array.RecordReader, error) {
-	if call, ok, err := parsePerfettoCall(sql); ok {
-		if err != nil {
-			return nil, err
-		}
-		return q.queryPerfettoChunks(ctx, call, opts)
-	}
 	rdr, err := q.lake.Query(ctx, sql, lakehouse.QueryOptions{Begin: opts.Begin, End: opts.End, Limit: opts.Limit})
 	if err != nil {
 		return nil, classify(err)
@@ -52,20 +43,13 @@ func (q querier) Query(ctx context.Context, sql string, opts flightsql.QueryOpti
 // the statement for a reason that is not the query's fault, Describe
 // falls back to starting the query and keeping the schema of its reader.
 func (q querier) Describe(ctx context.Context, sql string, opts flightsql.QueryOptions) (*arrow.Schema, error) {
-	if call, ok, err := parsePerfettoCall(sql); ok {
-		if err == nil {
-			err = q.checkPerfettoProcess(ctx, call)
-		}
-		if err != nil {
-			return nil, err
-		}
-		return perfettoChunksSchema, nil
-	}
 	schema, err := q.lake.Describe(ctx, sql)
 	if err == nil {
 		return schema, nil
 	}
-	if isInvalid(err) || ctx.Err() != nil {
+	// A result typed by parameter values is known only once they are
+	// bound: running the query without them cannot tell it either.
+	if isInvalid(err) || ctx.Err() != nil || errors.Is(err, engine.ErrParamTypedResult) {
 		return nil, classify(err)
 	}
 	rdr, qerr := q.Query(ctx, sql, opts)

@@ -51,7 +51,14 @@
 //     does not allow "/data/cachex/".
 //  3. Memory: memory_limit = Options.MemoryLimit (default: half of the
 //     memory DuckDB detects, cgroup-aware) and temp_directory =
-//     Options.TempDir (none by default: no spilling).
+//     Options.TempDir (none by default: no spilling), capped by
+//     max_temp_directory_size = Options.MaxTempDirectorySize. Every DuckDB
+//     memory setting is global (no per-query limit), so
+//     Options.MaxConcurrentQueries bounds the connections of the pool: at
+//     most that many queries share memory_limit, the others wait for a
+//     slot within their timeout. Out of memory errors name the limit hit
+//     and the server settings that raise it (DuckDB's own advice is SET,
+//     which the locked configuration refuses).
 //
 // User SQL can read any Parquet, CSV or JSON file inside the allowed
 // directories with read_parquet and friends; those directories hold only
@@ -91,7 +98,9 @@
 //
 // # Functions
 //
-// property_get(properties, key) and properties_length(properties) work on
+// properties_to_jsonb, jsonb_get, jsonb_as_string/f64/i64 and the other
+// JSONB functions of the original are macros over DuckDB's built-in JSON
+// type. property_get(properties, key) and properties_length(properties) work on
 // MAP(VARCHAR, VARCHAR) properties columns (Arrow Map<Utf8, Utf8>);
 // property_get returns NULL for a missing key. date_bin(stride, source
 // [, origin]) follows DataFusion (bins aligned on the Unix epoch by

@@ -28,6 +28,17 @@ type Options struct {
 	// MemoryLimit. "" disables spilling: such queries fail with an out of
 	// memory error instead.
 	TempDir string
+	// MaxTempDirectorySize bounds what DuckDB spills into TempDir, in
+	// DuckDB's syntax ("10GB"); a query that would spill more fails with
+	// an out of memory error. "" keeps DuckDB's default (90% of the free
+	// disk space).
+	MaxTempDirectorySize string
+	// MaxConcurrentQueries bounds the queries (and descriptions) running
+	// at once; the others wait for a slot, within their timeout. DuckDB
+	// has no per-query memory limit: MemoryLimit is shared by the running
+	// queries, so this bound is what keeps each query's share near
+	// MemoryLimit / MaxConcurrentQueries when all run. 0 means no bound.
+	MaxConcurrentQueries int
 	// AllowedDirectories are the only directories user SQL may read: the
 	// partition cache or the local object store root. Every Table file must
 	// be inside one of them. Paths must be absolute.
@@ -57,8 +68,8 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.TempDir != "" && !filepath.IsAbs(opts.TempDir) {
 		return nil, fmt.Errorf("engine: temp dir %q must be an absolute path", opts.TempDir)
 	}
-	if opts.Threads < 0 || opts.QueryTimeout < 0 || opts.TargetBatchRows < 0 {
-		return nil, fmt.Errorf("engine: Threads, QueryTimeout and TargetBatchRows must not be negative")
+	if opts.Threads < 0 || opts.QueryTimeout < 0 || opts.TargetBatchRows < 0 || opts.MaxConcurrentQueries < 0 {
+		return nil, fmt.Errorf("engine: Threads, QueryTimeout, TargetBatchRows and MaxConcurrentQueries must not be negative")
 	}
 	threads := opts.Threads
 	if threads == 0 {
@@ -75,6 +86,11 @@ func Open(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	db := sql.OpenDB(connector)
 	db.SetMaxIdleConns(threads + 2)
+	if opts.MaxConcurrentQueries > 0 {
+		// Every query and description holds one connection from start to
+		// release (configure holds one before any query exists).
+		db.SetMaxOpenConns(opts.MaxConcurrentQueries)
+	}
 	e := &Engine{db: db, allowed: allowed, opts: opts}
 	if err := e.configure(ctx, allowed); err != nil {
 		return nil, errors.Join(err, db.Close())
@@ -112,6 +128,9 @@ func (e *Engine) configure(ctx context.Context, allowed []string) error {
 		"SET GLOBAL TimeZone = 'UTC'",
 		"SET GLOBAL memory_limit = " + quoteString(limit),
 		"SET GLOBAL temp_directory = " + quoteString(e.opts.TempDir),
+	}
+	if e.opts.MaxTempDirectorySize != "" {
+		stmts = append(stmts, "SET GLOBAL max_temp_directory_size = "+quoteString(e.opts.MaxTempDirectorySize))
 	}
 	stmts = append(stmts, functionsSQL...)
 	stmts = append(stmts, sandboxSQL(allowed)...)
@@ -168,4 +187,19 @@ func halfOfDefaultLimit(def string) (string, error) {
 		return "", fmt.Errorf("engine: unknown unit in DuckDB's default memory limit %q; set Options.MemoryLimit", def)
 	}
 	return fmt.Sprintf("%dMiB", int64(v*mib*5/8)), nil
+}
+
+// outOfMemoryMessage replaces the advice of DuckDB's out of memory errors
+// (SET statements, which the locked configuration refuses) with the
+// server-side settings that bound a query's memory and spilling.
+func outOfMemoryMessage(msg string) string {
+	first, _, _ := strings.Cut(msg, "\n")
+	first = strings.TrimSuffix(strings.TrimSpace(first), ".")
+	limit := "memory_limit"
+	if strings.Contains(msg, "max_temp_directory_size") {
+		limit = "max_temp_directory_size (the disk space queries may spill to)"
+	}
+	return first + ". The query needs more than the engine's " + limit +
+		"; the memory limit is shared by the queries running at once. Narrow the time range, aggregate more or add a LIMIT;" +
+		" an operator can raise the limits (micromegas serve --query-memory, --query-temp-size, --max-concurrent-queries)."
 }

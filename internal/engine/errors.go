@@ -62,6 +62,9 @@ var userErrorClasses = map[string]bool{
 // duckdbError classifies a DuckDB error message.
 func duckdbError(msg string) error {
 	class, _, _ := strings.Cut(msg, ": ")
+	if class == "Out of Memory Error" {
+		msg = outOfMemoryMessage(msg)
+	}
 	return &QueryError{Msg: msg, Invalid: userErrorClasses[class]}
 }
 

@@ -10,6 +10,26 @@ var functionsSQL = []string{
 	`CREATE OR REPLACE MACRO property_get(properties, key) AS map_extract_value(properties, key)`,
 	// properties_length(properties): the number of keys, as INTEGER.
 	`CREATE OR REPLACE MACRO properties_length(properties) AS CAST(cardinality(CAST(properties AS MAP(VARCHAR, VARCHAR))) AS INTEGER)`,
+	// The original's JSONB functions over DuckDB's JSON type (the json
+	// extension is built in): properties_to_jsonb gives a JSON object with
+	// sorted keys; jsonb_get(j, key) the value of key (any characters);
+	// jsonb_as_string/f64/i64 NULL when the value has another type.
+	// properties_to_dict is the identity (properties are already a MAP)
+	// and properties_to_array lists the {key, value} entries.
+	`CREATE OR REPLACE MACRO properties_to_dict(properties) AS CAST(properties AS MAP(VARCHAR, VARCHAR))`,
+	`CREATE OR REPLACE MACRO properties_to_array(properties) AS map_entries(CAST(properties AS MAP(VARCHAR, VARCHAR)))`,
+	`CREATE OR REPLACE MACRO properties_to_jsonb(properties) AS
+		to_json(map_from_entries(list_sort(map_entries(CAST(properties AS MAP(VARCHAR, VARCHAR))))))`,
+	`CREATE OR REPLACE MACRO jsonb_parse(text) AS json(text)`,
+	`CREATE OR REPLACE MACRO jsonb_format_json(j) AS CAST(CAST(j AS JSON) AS VARCHAR)`,
+	`CREATE OR REPLACE MACRO jsonb_get(j, key) AS
+		json_extract(CAST(j AS JSON), '$.' || CAST(to_json(CAST(key AS VARCHAR)) AS VARCHAR))`,
+	`CREATE OR REPLACE MACRO jsonb_as_string(j) AS
+		CASE WHEN json_type(CAST(j AS JSON)) = 'VARCHAR' THEN json_extract_string(CAST(j AS JSON), '$') END`,
+	`CREATE OR REPLACE MACRO jsonb_as_f64(j) AS
+		CASE WHEN json_type(CAST(j AS JSON)) IN ('DOUBLE', 'UBIGINT', 'BIGINT') THEN TRY_CAST(CAST(j AS JSON) AS DOUBLE) END`,
+	`CREATE OR REPLACE MACRO jsonb_as_i64(j) AS
+		CASE WHEN json_type(CAST(j AS JSON)) IN ('UBIGINT', 'BIGINT') THEN TRY_CAST(CAST(j AS JSON) AS BIGINT) END`,
 	// date_bin(stride, source[, origin]) as in DataFusion: the start of
 	// the stride-wide bin holding source, bins aligned on origin (default
 	// the Unix epoch). stride may be an INTERVAL or a string such as

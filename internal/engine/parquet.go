@@ -133,7 +133,9 @@ func (p *ParquetWriter) Close() error {
 // writerProperties returns the Parquet settings of a file of schema:
 // LZ4_RAW, Parquet 2.6, statistics, RowGroupRows rows per row group, and
 // dictionary encoding for strings only (numbers and times are mostly
-// distinct: a dictionary would cost a hash lookup per value for nothing).
+// distinct: a dictionary would cost a hash lookup per value for nothing),
+// DELTA_BINARY_PACKED for integers and times (a thread_spans file is 8x
+// smaller, docs/benchmarks.md).
 func writerProperties(schema *arrow.Schema) *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Lz4Raw),
@@ -146,6 +148,10 @@ func writerProperties(schema *arrow.Schema) *parquet.WriterProperties {
 		case arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64, arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,
 			arrow.FLOAT32, arrow.FLOAT64, arrow.TIMESTAMP, arrow.DATE32, arrow.DATE64, arrow.BOOL:
 			opts = append(opts, parquet.WithDictionaryFor(f.Name, false))
+		}
+		switch f.Type.ID() { // ids and times are mostly increasing: delta-encode them
+		case arrow.INT32, arrow.INT64, arrow.UINT32, arrow.UINT64, arrow.TIMESTAMP:
+			opts = append(opts, parquet.WithEncodingFor(f.Name, parquet.Encodings.DeltaBinaryPacked))
 		}
 	}
 	return parquet.NewWriterProperties(opts...)

@@ -21,6 +21,16 @@ import (
 //
 // Errors that blame the query match ErrInvalidQuery.
 func (e *Engine) Query(ctx context.Context, sql string, tables []Table) (array.RecordReader, error) {
+	return e.QueryArgs(ctx, sql, tables, nil)
+}
+
+// QueryArgs is Query with args bound to the parameter markers of sql ("?"
+// or "$1", "$2", ...), in order, through DuckDB's prepared statement API:
+// the values never become SQL text. See bindArgs for the value types. A
+// number of values other than the number of parameters, or a value
+// DuckDB cannot convert to the parameter's type, is an ErrInvalidQuery
+// error.
+func (e *Engine) QueryArgs(ctx context.Context, sql string, tables []Table, args []any) (array.RecordReader, error) {
 	if err := validateTables(tables, e.allowed); err != nil {
 		return nil, err
 	}
@@ -50,7 +60,7 @@ func (e *Engine) Query(ctx context.Context, sql string, tables []Table) (array.R
 				ready <- started{err: err}
 				return dropViews(exec, tables)
 			}
-			r, err := startQuery(ctx, raw, sql)
+			r, err := startQuery(ctx, raw, sql, args)
 			if err != nil {
 				ready <- started{err: err}
 				return dropViews(exec, tables)
@@ -84,17 +94,40 @@ func (e *Engine) Query(ctx context.Context, sql string, tables []Table) (array.R
 // Describe returns the schema Query would return for sql, without running
 // the query.
 func (e *Engine) Describe(ctx context.Context, sql string, tables []Table) (*arrow.Schema, error) {
-	if err := validateTables(tables, e.allowed); err != nil {
+	st, err := e.DescribeStatement(ctx, sql, tables)
+	if err != nil {
 		return nil, err
+	}
+	return st.Schema, nil
+}
+
+// DescribeStatement prepares sql without running it and returns the schema
+// of its result and the types of its parameters. When DuckDB cannot type a
+// result column before the parameter values are known (SELECT ? AS x),
+// it returns an ErrInvalidQuery error naming the column.
+func (e *Engine) DescribeStatement(ctx context.Context, sql string, tables []Table) (Statement, error) {
+	return e.describeArgs(ctx, sql, tables, nil, false)
+}
+
+// DescribeArgs is DescribeStatement with args bound as QueryArgs binds
+// them: a wrong number of values or a value of a type the parameter
+// cannot take is reported without running the query.
+func (e *Engine) DescribeArgs(ctx context.Context, sql string, tables []Table, args []any) (Statement, error) {
+	return e.describeArgs(ctx, sql, tables, args, true)
+}
+
+func (e *Engine) describeArgs(ctx context.Context, sql string, tables []Table, args []any, bind bool) (Statement, error) {
+	if err := validateTables(tables, e.allowed); err != nil {
+		return Statement{}, err
 	}
 	ctx, cancel := e.queryContext(ctx)
 	defer cancel()
 	conn, err := e.db.Conn(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("engine: get connection: %w", err)
+		return Statement{}, fmt.Errorf("engine: get connection: %w", err)
 	}
 	defer conn.Close()
-	var schema *arrow.Schema
+	var st Statement
 	var qerr error
 	err = conn.Raw(func(dc any) error {
 		raw, err := nativeConn(dc)
@@ -104,17 +137,17 @@ func (e *Engine) Describe(ctx context.Context, sql string, tables []Table) (*arr
 		}
 		exec := dc.(driver.ExecerContext)
 		if qerr = createViews(ctx, exec, tables); qerr == nil {
-			schema, qerr = describe(raw, sql)
+			st, qerr = describe(raw, sql, args, bind)
 		}
 		return dropViews(exec, tables)
 	})
 	if qerr != nil {
-		return nil, qerr
+		return Statement{}, qerr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("engine: describe: %w", err)
+		return Statement{}, fmt.Errorf("engine: describe: %w", err)
 	}
-	return schema, nil
+	return st, nil
 }
 
 func (e *Engine) queryContext(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -183,10 +216,14 @@ func prepare(raw mapping.Connection, sql string) (mapping.PreparedStatement, err
 	return ps, nil
 }
 
-// startQuery prepares and starts a streaming execution of sql.
-func startQuery(ctx context.Context, raw mapping.Connection, sql string) (*streamReader, error) {
+// startQuery prepares sql, binds args and starts a streaming execution.
+func startQuery(ctx context.Context, raw mapping.Connection, sql string, args []any) (*streamReader, error) {
 	ps, err := prepare(raw, sql)
 	if err != nil {
+		return nil, err
+	}
+	if err := bindArgs(ps, args); err != nil {
+		mapping.DestroyPrepare(&ps)
 		return nil, err
 	}
 	var pending mapping.PendingResult
@@ -216,13 +253,29 @@ func startQuery(ctx context.Context, raw mapping.Connection, sql string) (*strea
 	return r, nil
 }
 
-// describe returns the engine's schema for the result of sql.
-func describe(raw mapping.Connection, sql string) (*arrow.Schema, error) {
+// describe returns the engine's schema for the result of sql and the
+// types of its parameters, after binding args when bind is set.
+func describe(raw mapping.Connection, sql string, args []any, bind bool) (Statement, error) {
 	ps, err := prepare(raw, sql)
 	if err != nil {
-		return nil, err
+		return Statement{}, err
 	}
 	defer mapping.DestroyPrepare(&ps)
+	if bind {
+		if err := bindArgs(ps, args); err != nil {
+			return Statement{}, err
+		}
+	}
+	params := paramSchema(raw, ps)
+	schema, err := resultSchema(raw, ps)
+	if err != nil {
+		return Statement{}, err
+	}
+	return Statement{Schema: schema, Params: params}, nil
+}
+
+// resultSchema returns the schema of the result of ps.
+func resultSchema(raw mapping.Connection, ps mapping.PreparedStatement) (*arrow.Schema, error) {
 	n := mapping.PreparedStatementColumnCount(ps)
 	names := make([]string, n)
 	types := make([]mapping.LogicalType, n)
@@ -235,6 +288,11 @@ func describe(raw mapping.Connection, sql string) (*arrow.Schema, error) {
 			mapping.DestroyLogicalType(&types[i])
 		}
 	}()
+	for i, t := range types {
+		if mapping.GetTypeId(t) == mapping.TypeInvalid {
+			return nil, fmt.Errorf("engine: result column %d: %w; it is known once the query runs", i+1, ErrParamTypedResult)
+		}
+	}
 	var opts arrowmapping.ArrowOptions
 	arrowmapping.ConnectionGetArrowOptions(raw, &opts)
 	defer arrowmapping.DestroyArrowOptions(&opts)

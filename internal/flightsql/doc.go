@@ -21,9 +21,11 @@
 //     bound with DoPut: the server answers with a new handle that carries
 //     the SQL and the values, so no state is kept between calls (a load
 //     balancer may route each call to another server). A [ParamQuerier]
-//     binds them in its engine; otherwise they are rendered as SQL
-//     literals ([InterpolateParams]). The arrow-go database/sql driver
-//     sends db.Query(sql, args...) this way.
+//     binds them in its engine, and a [ParamDescriber] describes the bound
+//     statement and reports the parameter schema (see clientParamSchema);
+//     without them the values are rendered as SQL literals
+//     ([InterpolateParams]). The arrow-go database/sql driver sends
+//     db.Query(sql, args...) this way.
 //   - DoPut(CommandStatementIngest) appends rows to processes, streams,
 //     blocks or payloads through an [Ingester], as the original's
 //     replication path.

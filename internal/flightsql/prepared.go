@@ -13,8 +13,10 @@ import (
 // CreatePreparedStatement returns the SQL text as the handle, with the
 // dataset schema. A statement with parameter markers whose schema cannot
 // be known before its values are bound is returned without a dataset
-// schema (it is optional in Flight SQL). The parameter schema is not
-// reported: clients send their values with their own types.
+// schema (it is optional in Flight SQL). The parameter schema is reported
+// when the Querier is a [ParamDescriber] that knows every parameter's
+// type (see clientParamSchema); otherwise clients send their values with
+// their own types and the engine converts them.
 func (s *service) CreatePreparedStatement(ctx context.Context, req flightsql.ActionCreatePreparedStatementRequest) (flightsql.ActionCreatePreparedStatementResult, error) {
 	var res flightsql.ActionCreatePreparedStatementResult
 	opts, err := optionsFromContext(ctx)
@@ -27,6 +29,11 @@ func (s *service) CreatePreparedStatement(ctx context.Context, req flightsql.Act
 	}
 	marks, _ := findPlaceholders(st.sql)
 	if len(marks) > 0 {
+		if d, ok := s.querier.(ParamDescriber); ok {
+			if params, err := d.ParameterSchema(ctx, st.sql, opts); err == nil {
+				res.ParameterSchema = clientParamSchema(params)
+			}
+		}
 		if d, ok := s.querier.(SchemaDescriber); ok {
 			if schema, err := d.Describe(ctx, st.sql, opts); err == nil {
 				if !opts.PreserveDictionary {

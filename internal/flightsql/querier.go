@@ -56,6 +56,19 @@ type ParamQuerier interface {
 	QueryParams(ctx context.Context, sql string, params []any, opts QueryOptions) (array.RecordReader, error)
 }
 
+// ParamDescriber is an optional interface of a [ParamQuerier] that
+// describes statements with parameter markers without running them.
+type ParamDescriber interface {
+	// DescribeParams returns the schema of the result of sql with params
+	// bound (see [ParamQuerier]). A wrong number of values should be an
+	// error that satisfies [IsInvalidQuery].
+	DescribeParams(ctx context.Context, sql string, params []any, opts QueryOptions) (*arrow.Schema, error)
+	// ParameterSchema returns one field per parameter of sql, in order,
+	// typed as the engine expects the value; arrow.Null when the engine
+	// cannot tell. A nil schema means unknown.
+	ParameterSchema(ctx context.Context, sql string, opts QueryOptions) (*arrow.Schema, error)
+}
+
 // Ingester is an optional interface of a [Querier] that accepts bulk
 // ingestion (DoPut CommandStatementIngest), the replication path of the
 // original service: table is one of "processes", "streams", "blocks" or

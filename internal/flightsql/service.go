@@ -118,11 +118,13 @@ func (s *service) describeStatement(ctx context.Context, st statement, opts Quer
 			return nil, status.Errorf(codes.InvalidArgument, "%v", err)
 		}
 		if pq, ok := s.querier.(ParamQuerier); ok {
-			// The engine binds: describe the statement with its markers,
-			// or run it when that fails.
-			if d, ok := s.querier.(SchemaDescriber); ok {
-				if schema, err := d.Describe(ctx, sql, opts); err == nil {
-					return schema, nil
+			// The engine binds: describe the statement with its values,
+			// or run it when the engine cannot tell the result's types
+			// before the query runs (SELECT ? AS x).
+			if d, ok := s.querier.(ParamDescriber); ok {
+				schema, err := d.DescribeParams(ctx, sql, params, opts)
+				if err == nil || IsInvalidQuery(err) || ctx.Err() != nil {
+					return schema, err
 				}
 			}
 			return readerSchema(pq.QueryParams(ctx, sql, params, opts))

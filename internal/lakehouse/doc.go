@@ -58,6 +58,18 @@
 // thread_spans: begin <= end AND end >= begin; blocks: begin_time <= end
 // AND insert_time >= begin).
 //
+// Time predicates of the SQL text narrow the range of one table further
+// (timepredicates.go): a comparison of a time column with a constant that
+// is a top-level AND term of the WHERE of the SELECT whose FROM names the
+// table (a global view named once, or a view_instance call), with no OR
+// or CASE at that level and no ambiguity about the column. Lower bounds
+// come from columns never above a row's largest event time (time, end,
+// insert_time, end_time), upper bounds from columns never below its
+// smallest (time, begin, begin_time). The constants (literals, now() ±
+// INTERVAL for lower bounds) are evaluated by the engine and widened by a
+// second. Such a range only selects partitions and blocks; the WHERE
+// filters the rows, so results are those of the unpruned query.
+//
 // # SQL functions
 //
 // Table functions are replaced before the SQL reaches DuckDB: a small

@@ -44,6 +44,9 @@ type Options struct {
 	// JITWindow is the insert-time window that just-in-time partitions
 	// never cross (default 1 h, as the original).
 	JITWindow time.Duration
+	// TableFunctions are table functions written in Go, by name (see
+	// TableFunction); a name may not be one of the lakehouse's own.
+	TableFunctions map[string]TableFunction
 }
 
 // Lakehouse builds and queries the views.
@@ -86,6 +89,9 @@ func New(opts Options) (*Lakehouse, error) {
 	}
 	cache, err := newFileCache(opts.CacheDir, opts.CacheBytes)
 	if err != nil {
+		return nil, fmt.Errorf("lakehouse: %w", err)
+	}
+	if opts.TableFunctions, err = checkTableFunctions(opts.TableFunctions); err != nil {
 		return nil, fmt.Errorf("lakehouse: %w", err)
 	}
 	l := &Lakehouse{opts: opts, log: opts.Logger, cache: cache}

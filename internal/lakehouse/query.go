@@ -57,13 +57,18 @@ func (e *QueryError) Is(target error) bool { return target == engine.ErrInvalidQ
 // Query brings the views a query uses up to date and runs sql over them.
 // The reader must be released.
 func (l *Lakehouse) Query(ctx context.Context, sql string, opts QueryOptions) (array.RecordReader, error) {
+	return l.query(ctx, sql, nil, opts)
+}
+
+// query runs sql with args bound by the engine (see QueryParams).
+func (l *Lakehouse) query(ctx context.Context, sql string, args []any, opts QueryOptions) (array.RecordReader, error) {
 	q := &queryPlan{l: l, opts: opts, sql: sql}
 	text, tables, err := q.plan(ctx)
 	if err != nil {
 		q.cleanup()
 		return nil, err
 	}
-	rdr, err := l.opts.Engine.Query(ctx, text, tables)
+	rdr, err := l.opts.Engine.QueryArgs(ctx, text, tables, args)
 	if err != nil {
 		q.cleanup()
 		return nil, err
@@ -78,13 +83,23 @@ func (l *Lakehouse) Query(ctx context.Context, sql string, opts QueryOptions) (a
 // Describe returns the schema Query would return, converting no block:
 // views are declared with their schemas only.
 func (l *Lakehouse) Describe(ctx context.Context, sql string) (*arrow.Schema, error) {
+	st, err := l.describe(ctx, sql, nil, false)
+	return st.Schema, err
+}
+
+// describe plans sql by schemas only and describes it, binding args when
+// bind is set (see DescribeParams).
+func (l *Lakehouse) describe(ctx context.Context, sql string, args []any, bind bool) (engine.Statement, error) {
 	q := &queryPlan{l: l, sql: sql, describe: true}
 	text, tables, err := q.plan(ctx)
 	defer q.cleanup()
 	if err != nil {
-		return nil, err
+		return engine.Statement{}, err
 	}
-	return l.opts.Engine.Describe(ctx, text, tables)
+	if bind {
+		return l.opts.Engine.DescribeArgs(ctx, text, tables, args)
+	}
+	return l.opts.Engine.DescribeStatement(ctx, text, tables)
 }
 
 // queryPlan gathers the tables of one query and what to clean after it.
@@ -97,6 +112,9 @@ type queryPlan struct {
 	releases []func()
 	temps    []string
 	seq      int
+	// sqlRanges are the time ranges the SQL text's WHERE clauses put on
+	// its tables, by table key (timerange.go).
+	sqlRanges map[string]timeRange
 }
 
 // cleanup unpins the cached files and deletes the per-query files.
@@ -136,10 +154,11 @@ func (q *queryPlan) plan(ctx context.Context) (string, []engine.Table, error) {
 			return "", nil, &QueryError{fmt.Errorf("%s changes the lakehouse and is reserved to admins: %w", calls[0].name, ErrAdminOnly)}
 		}
 	}
-	calls, err := findCalls(toks, tableFunctions)
+	calls, err := findCalls(toks, q.l.tableFunctionNames())
 	if err != nil {
 		return "", nil, &QueryError{err}
 	}
+	q.findSQLRanges(ctx, toks, calls)
 	var tables []engine.Table
 	var b strings.Builder
 	last := 0
@@ -189,6 +208,9 @@ func (q *queryPlan) plan(ctx context.Context) (string, []engine.Table, error) {
 func (q *queryPlan) tableFunction(ctx context.Context, c call) (engine.Table, error) {
 	q.seq++
 	name := fmt.Sprintf("__%s_%d", c.name, q.seq)
+	if fn, ok := q.l.opts.TableFunctions[c.name]; ok {
+		return q.goTableFunction(ctx, c, name, fn)
+	}
 	switch c.name {
 	case "view_instance":
 		return q.viewInstance(ctx, c, name)
@@ -227,7 +249,9 @@ func (q *queryPlan) viewInstance(ctx context.Context, c call, name string) (engi
 	if q.describe {
 		return t, nil
 	}
-	parts, err := q.l.updateInstance(ctx, v, instance, q.opts.Begin, q.opts.End)
+	r := q.rangeFor(instanceKey(c))
+	begin, end := r.jitBounds()
+	parts, err := q.l.updateInstance(ctx, v, instance, begin, end)
 	if err != nil {
 		var ie *InstanceError
 		if errors.As(err, &ie) {
@@ -235,7 +259,7 @@ func (q *queryPlan) viewInstance(ctx context.Context, c call, name string) (engi
 		}
 		return t, err
 	}
-	if err := q.addFiles(ctx, &t, parts); err != nil {
+	if err := q.addFiles(ctx, &t, parts, r); err != nil {
 		return t, err
 	}
 	q.filter(&t, v)
@@ -274,17 +298,18 @@ func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (engine.Table, 
 			last = maxTime(last, p.EndInsertTime)
 		}
 	}
-	if err := q.addFiles(ctx, &t, parts); err != nil {
+	r := q.rangeFor(v.name)
+	if err := q.addFiles(ctx, &t, parts, r); err != nil {
 		return t, err
 	}
 	blocks, err := q.l.opts.Catalog.ListBlocks(ctx, catalog.BlockFilter{Tag: v.tag, InsertedFrom: last})
 	if err != nil {
 		return t, fmt.Errorf("%s: list recent blocks: %w", v.name, err)
 	}
-	if q.opts.hasRange() {
+	if r.bounded() {
 		kept := blocks[:0]
 		for _, b := range blocks {
-			if !b.BeginTime.After(q.opts.End) && !maxTime(b.EndTime, b.InsertTime).Before(q.opts.Begin) {
+			if r.keepsBlock(b) {
 				kept = append(kept, b)
 			}
 		}
@@ -308,13 +333,13 @@ func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (engine.Table, 
 	return t, nil
 }
 
-// addFiles adds the files of the partitions meeting the query range.
-func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, parts []catalog.Partition) error {
+// addFiles adds the files of the partitions meeting the table's range.
+func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, parts []catalog.Partition, r timeRange) error {
 	for _, p := range parts {
 		if p.NumRows == 0 || p.FilePath == "" {
 			continue
 		}
-		if q.opts.hasRange() && (p.MinEventTime.After(q.opts.End) || p.MaxEventTime.Before(q.opts.Begin)) {
+		if !r.keepsPartition(p) {
 			continue
 		}
 		path, release, err := q.l.localFile(ctx, p.FilePath)
