@@ -4,8 +4,10 @@
 // # Views (spec 5.2)
 //
 // Global tables: blocks (every block joined with its stream and process),
-// log_entries, measures (materialized partitions), and processes, streams
-// and log_stats (SQL over blocks and log_entries, computed per query).
+// log_entries, measures and log_stats (materialized partitions), and
+// processes and streams (SQL over blocks, computed per query: one GROUP BY
+// over a row per block, cheap next to the event views, so they are not
+// materialized).
 // Through view_instance(view_set, id): log_entries, measures and
 // async_events of one process, thread_spans of one thread stream
 // (call trees rebuilt from begin/end events), all converted just in time.
@@ -21,10 +23,12 @@
 // A partition is committed in one catalog transaction that retires the
 // partitions of the instance its range contains; retired files are
 // deleted only after RetiredFileExpiration, so a query that listed them
-// can still read them. The catalog cannot delete partition rows, so
-// retire_partitions and retention leave an empty partition that counts no
-// source (a "marker") in place of what they retired; markers hold no rows
-// and are ignored where they overlap other slices.
+// can still read them. retire_partitions, retention and the re-cutting of
+// just-in-time chunks delete partitions with catalog.DeletePartitions,
+// which schedules their files the same way in the same transaction.
+// Versions before it left an empty partition that counts no source (a
+// "marker") in place of what they retired; such markers hold no rows and
+// are still ignored where they overlap other slices.
 //
 // # Global views: daemon partitions plus a per-query tail
 //
@@ -38,6 +42,18 @@
 // into a per-query file deleted when the query ends: fresh data is visible
 // at once and nothing is counted twice, whatever the daemon is doing.
 // Without a daemon, every query converts the whole tail.
+//
+// log_stats (one row per minute, process, level and target, with a
+// count) is made from the log blocks like log_entries: each block's
+// entries are counted per key, a partition written from blocks holds one
+// row per key, and compaction sums the counts of equal keys. Partitions
+// of different insert ranges, and the tail, still hold equal keys, so
+// queries read log_stats through a view that sums them again
+// (logstats.go); each block is counted once, in a partition or in the
+// tail. A query range keeps the bins that begin within it, counted whole
+// (the original's filter on time_bin); the tail then also takes the
+// blocks of the minute after the range, whose entries may fall in its
+// last bin.
 //
 // # Just-in-time views
 //
@@ -56,7 +72,7 @@
 // partitions whose event times overlap the range, and every view is
 // filtered by it (log_entries, measures, async_events: time BETWEEN;
 // thread_spans: begin <= end AND end >= begin; blocks: begin_time <= end
-// AND insert_time >= begin).
+// AND insert_time >= begin; log_stats: time_bin BETWEEN).
 //
 // Time predicates of the SQL text narrow the range of one table further
 // (timepredicates.go): a comparison of a time column with a constant that

@@ -114,8 +114,8 @@ func (l *Lakehouse) updateInstance(ctx context.Context, v *viewSet, instance str
 		return nil, err
 	}
 	// A chunk to rewrite that overlaps a partition it does not contain
-	// (its window was cut differently before) first retires the hull of
-	// both with an empty partition, so partitions never overlap.
+	// (its window was cut differently before) first deletes the
+	// partitions within the hull of both, so partitions never overlap.
 	retiredHull := false
 	for _, c := range chunks {
 		if _, ok := upToDate(existing, c); ok {
@@ -130,10 +130,8 @@ func (l *Lakehouse) updateInstance(ctx context.Context, v *viewSet, instance str
 			}
 		}
 		if found {
-			marker := catalog.Partition{ViewSetName: v.name, ViewInstanceID: instance, BeginInsertTime: hb,
-				EndInsertTime: he, FileSchemaHash: v.hash, SourceDataHash: encodeSourceCount(0)}
-			if err := l.commitPartition(ctx, marker); err != nil {
-				return nil, err
+			if _, err := l.deletePartitions(ctx, v, instance, hb, he); err != nil {
+				return nil, fmt.Errorf("view_instance('%s', '%s'): %w", v.name, instance, err)
 			}
 			retiredHull = true
 		}

@@ -3,11 +3,9 @@ package lakehouse
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/micromegas-go/micromegas/internal/catalog"
-	"github.com/micromegas-go/micromegas/internal/engine"
 )
 
 // MaterializeRange brings the global partitions of a materialized view up
@@ -102,6 +100,12 @@ func (l *Lakehouse) materializeSlice(ctx context.Context, v *viewSet, parts []ca
 			return 0, err
 		}
 		defer sk.release()
+		if v.merge != "" {
+			if err := l.writeAggregated(ctx, v, s, e, sk); err != nil {
+				return 0, err
+			}
+			return 1, nil
+		}
 		if _, err := l.writePartition(ctx, v, GlobalInstance, s, e, sk); err != nil {
 			return 0, err
 		}
@@ -145,37 +149,14 @@ func (l *Lakehouse) mergePartitions(ctx context.Context, v *viewSet, parts []cat
 		}
 	}
 	if len(files) > 0 {
-		rdr, err := l.opts.Engine.Query(ctx, `SELECT * FROM merge_source`, []engine.Table{{Name: "merge_source", Files: files}})
+		key, size, rows, err := l.writeQueried(ctx, v, s, v.mergeQuery("merge_source"), files)
 		if err != nil {
 			return fmt.Errorf("merge: %w", err)
 		}
-		defer rdr.Release()
-		key := partitionKey(v.name, GlobalInstance, s)
-		var rows int64
-		size, err := l.writeObject(ctx, key, func(w io.Writer) error {
-			pw, err := engine.NewParquetWriter(w, rdr.Schema())
-			if err != nil {
-				return err
-			}
-			for rdr.Next() {
-				if err := pw.Write(rdr.RecordBatch()); err != nil {
-					pw.Close()
-					return err
-				}
-			}
-			if err := rdr.Err(); err != nil {
-				pw.Close()
-				return err
-			}
-			rows = pw.Rows()
-			return pw.Close()
-		})
-		if err != nil {
-			return fmt.Errorf("merge: %w", err)
-		}
-		if rows != p.NumRows {
+		if v.merge == "" && rows != p.NumRows {
 			return fmt.Errorf("merge: read %d rows from partitions that hold %d", rows, p.NumRows)
 		}
+		p.NumRows = rows // fewer when the merge sums rows of equal keys
 		p.FilePath, p.FileSize = key, size
 	} else {
 		p.NumRows = 0

@@ -191,7 +191,7 @@ func (q *queryPlan) plan(ctx context.Context) (string, []engine.Table, error) {
 		if err != nil {
 			return err
 		}
-		tables = append(tables, t)
+		tables = append(tables, v.queryTables(t)...)
 		return nil
 	}
 	for _, v := range viewSets {
@@ -309,7 +309,7 @@ func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (engine.Table, 
 	if r.bounded() {
 		kept := blocks[:0]
 		for _, b := range blocks {
-			if r.keepsBlock(b) {
+			if v.tailRange(r).keepsBlock(b) {
 				kept = append(kept, b)
 			}
 		}

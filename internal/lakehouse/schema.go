@@ -124,8 +124,9 @@ var BlocksSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "processes.properties", Type: propsType},
 }, nil)
 
-// ProcessesSchema, StreamsSchema and LogStatsSchema are the schemas of
-// the views computed with SQL from blocks and log_entries.
+// ProcessesSchema and StreamsSchema are the schemas of the views computed
+// with SQL from blocks; LogStatsSchema is that of log_stats, materialized
+// from log blocks.
 var (
 	ProcessesSchema = arrow.NewSchema([]arrow.Field{
 		{Name: "process_id", Type: arrow.BinaryTypes.String},

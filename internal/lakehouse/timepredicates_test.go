@@ -57,7 +57,7 @@ func TestFindTimeBounds(t *testing.T) {
 		{"outer scope", `SELECT * FROM measures WHERE EXISTS (SELECT 1 FROM log_entries l WHERE l.time = measures.time) AND measures.time > ` + a, `measures: >` + a},
 		{"outer where on subquery", `SELECT * FROM (SELECT * FROM log_entries) WHERE time > ` + a, ``},
 		{"named twice", `SELECT * FROM log_entries WHERE time > ` + a + ` UNION ALL SELECT * FROM log_entries`, ``},
-		{"derived view", `SELECT * FROM log_entries, log_stats WHERE log_entries.time > ` + a, ``},
+		{"derived view", `SELECT * FROM blocks, processes WHERE blocks.insert_time > ` + a, ``},
 		{"string mention", `SELECT * FROM log_entries WHERE time > ` + a + ` AND msg = 'log_entries'`, ``},
 		{"asof", `SELECT * FROM measures m ASOF JOIN log_entries l ON m.time >= l.time WHERE l.time > ` + a, ``},
 		{"sample", `SELECT * FROM log_entries USING SAMPLE 10 WHERE time > ` + a, ``},

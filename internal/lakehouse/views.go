@@ -44,6 +44,10 @@ type viewSet struct {
 	// sql defines a derived view over deps.
 	sql  string
 	deps []string
+	// reaggregate, for a materialized view whose partitions may repeat a
+	// key, is the SELECT (with %s for the table of the partitions) that
+	// queries read the view through; merge is the one compaction writes.
+	reaggregate, merge string
 }
 
 func eventTimeFilter(begin, end string) string {
@@ -66,6 +70,11 @@ var viewSets = []*viewSet{
 	{
 		name: MeasuresView, schema: MeasuresSchema, hash: []byte{1}, tag: "metrics", global: true,
 		instance: perProcess, maxDelta: time.Hour, appendBlock: (*Lakehouse).appendMetricsBlock, timeFilter: eventTimeFilter,
+	},
+	{
+		name: LogStatsView, schema: LogStatsSchema, hash: []byte{1}, tag: "log", global: true, maxDelta: 24 * time.Hour,
+		appendBlock: (*Lakehouse).appendLogStatsBlock, timeFilter: logStatsFilter,
+		reaggregate: logStatsSQL, merge: logStatsMergeSQL,
 	},
 	{
 		name: ThreadSpansView, schema: ThreadSpansSchema, hash: []byte{1}, tag: "cpu", instance: perStream,
@@ -98,11 +107,6 @@ var viewSets = []*viewSet{
 			first("streams.properties") AS properties, first("streams.insert_time") AS insert_time,
 			max(insert_time) AS last_update_time
 			FROM blocks GROUP BY stream_id`,
-	},
-	{
-		name: LogStatsView, schema: LogStatsSchema, global: true, deps: []string{LogEntriesView},
-		sql: `SELECT date_bin(INTERVAL 1 MINUTE, "time") AS time_bin, process_id, level, target,
-			count(*) AS count FROM log_entries GROUP BY ALL`,
 	},
 }
 

@@ -2,6 +2,7 @@ package maintenance
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,12 @@ func TestDaemonsAndQueries(t *testing.T) {
 		if d := e.count(t, `SELECT count(*) - count(DISTINCT msg) FROM log_entries`); d != 0 {
 			t.Fatalf("query %d saw %d duplicated entries", queries, d)
 		}
+		before = acked.Load()
+		n = e.count(t, `SELECT coalesce(sum(count), 0) FROM log_stats`)
+		after = acked.Load()
+		if n < before || n > after {
+			t.Fatalf("query %d: log_stats counted %d entries; %d were acknowledged before it and %d after", queries, n, before, after)
+		}
 		select {
 		case err := <-writeErr:
 			if err != nil {
@@ -103,6 +110,27 @@ done:
 	}
 	if n := e.count(t, `SELECT count(*) FROM log_entries`); n != total {
 		t.Fatalf("final count %d, want %d", n, total)
+	}
+	// log_stats too: its partitions count every block once.
+	for {
+		parts, err := e.store.ListPartitions(context.Background(), catalog.PartitionFilter{ViewSetName: "log_stats", ViewInstanceID: "global"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sources int64
+		for _, p := range parts {
+			sources += int64(binary.LittleEndian.Uint64(p.SourceDataHash))
+		}
+		if sources == total/perBlock {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("log_stats partitions count %d blocks after 10 s, want %d", sources, total/perBlock)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := e.count(t, `SELECT sum(count) FROM log_stats`); n != total {
+		t.Fatalf("final log_stats count %d, want %d", n, total)
 	}
 	cancel()
 	wg.Wait()
