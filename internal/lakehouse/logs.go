@@ -3,6 +3,11 @@ package lakehouse
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/transit"
@@ -35,20 +40,67 @@ func newBlockContext(b catalog.Block, m *streamMeta) *blockContext {
 }
 
 // appendCommon appends the seven leading columns that log_entries and
-// measures share.
-func (bc *blockContext) appendCommon(c cols) error {
-	for i, v := range []string{bc.processID, bc.streamID, bc.blockID} {
-		if err := c.dict(i, v); err != nil {
+// measures share, for the n rows of the block.
+func (bc *blockContext) appendCommon(c cols, n int) error {
+	for i, v := range [...]string{bc.processID, bc.streamID, bc.blockID} {
+		if err := c.dictN(i, v, n); err != nil {
 			return err
 		}
 	}
-	c.ts(3, bc.insertTime)
-	for i, v := range []string{bc.exe, bc.username, bc.computer} {
-		if err := c.dict(4+i, v); err != nil {
+	tb := c.b[3].(*array.TimestampBuilder)
+	tb.Reserve(n)
+	for range n {
+		tb.UnsafeAppend(arrow.Timestamp(bc.insertTime))
+	}
+	for i, v := range [...]string{bc.exe, bc.username, bc.computer} {
+		if err := c.dictN(4+i, v, n); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// dictN appends v n times to dictionary column i.
+func (c cols) dictN(i int, v string, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	d := c.d[i]
+	if err := d.add(v); err != nil {
+		return err
+	}
+	idx := d.memo[v]
+	d.pending = slices.Grow(d.pending, n-1)
+	for range n - 1 {
+		d.pending = append(d.pending, idx)
+	}
+	return nil
+}
+
+// sortedProps is a property map with its keys sorted once, for a map
+// that many rows share (the process properties).
+type sortedProps struct{ keys, values []string }
+
+func newSortedProps(m map[string]string) sortedProps {
+	p := sortedProps{keys: slices.Sorted(maps.Keys(m))}
+	p.values = make([]string, len(p.keys))
+	for i, k := range p.keys {
+		p.values[i] = m[k]
+	}
+	return p
+}
+
+// appendN appends p to map column b n times.
+func (p sortedProps) appendN(b *array.MapBuilder, n int) {
+	kb := b.KeyBuilder().(*array.StringBuilder)
+	vb := b.ItemBuilder().(*array.StringBuilder)
+	for range n {
+		b.Append(true)
+		for i, k := range p.keys {
+			kb.Append(k)
+			vb.Append(p.values[i])
+		}
+	}
 }
 
 // appendLogBlock decodes a log block and appends its entries; on error
@@ -60,20 +112,27 @@ func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block
 	}
 	bc := newBlockContext(b, m)
 	c := s.c
+	if err := bc.appendCommon(c, len(rows)); err != nil {
+		return err
+	}
+	times := c.b[7].(*array.TimestampBuilder)
+	levels := c.b[9].(*array.Int32Builder)
+	msgs := c.b[10].(*array.StringBuilder)
+	props := c.b[11].(*array.MapBuilder)
+	times.Reserve(len(rows))
+	levels.Reserve(len(rows))
+	msgs.Reserve(len(rows))
 	for _, r := range rows {
-		if err := bc.appendCommon(c); err != nil {
-			return err
-		}
-		c.ts(7, r.time)
+		times.UnsafeAppend(arrow.Timestamp(r.time))
 		if err := c.dict(8, r.target); err != nil {
 			return err
 		}
-		c.i32(9, r.level)
-		c.str(10, r.msg)
-		c.props(11, r.properties)
-		c.props(12, bc.processProperties)
+		levels.UnsafeAppend(r.level)
+		msgs.Append(r.msg)
+		appendMap(props, r.properties)
 		s.noteRow(r.time, r.time)
 	}
+	newSortedProps(bc.processProperties).appendN(c.b[12].(*array.MapBuilder), len(rows))
 	return nil
 }
 
@@ -117,7 +176,7 @@ func logRowFromObject(obj *transit.Object, conv timeConverter) (r logRow, ok boo
 		if r.msg, err = obj.Str("msg"); err != nil {
 			return r, false, err
 		}
-		if props, err := obj.Obj("properties"); err == nil {
+		if props, ok := optionalObject(obj, "properties"); ok {
 			r.properties, _ = props.PropertyMap()
 		}
 		overrideFromProperties(&r)
@@ -134,7 +193,7 @@ func logRowFromObject(obj *transit.Object, conv timeConverter) (r logRow, ok boo
 		if r.msg, err = obj.Str("msg"); err != nil {
 			return r, false, err
 		}
-		if props, err := obj.Obj("properties"); err == nil {
+		if props, ok := optionalObject(obj, "properties"); ok {
 			r.properties, _ = props.PropertyMap()
 			overrideFromProperties(&r)
 		}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/transit"
 )
@@ -54,12 +57,16 @@ func measureRowFromObject(obj *transit.Object, conv timeConverter) (r measureRow
 	} else {
 		return r, false, fmt.Errorf("%s: member value is %s, want a number", obj.TypeName, v.Kind())
 	}
-	if props, err := obj.Obj("properties"); err == nil {
+	if props, ok := optionalObject(obj, "properties"); ok {
 		r.properties, _ = props.PropertyMap()
-		for key, dst := range map[string]*string{"target": &r.target, "name": &r.name, "unit": &r.unit} {
-			if v, ok := r.properties[key]; ok {
-				*dst = v
-			}
+		if v, ok := r.properties["target"]; ok {
+			r.target = v
+		}
+		if v, ok := r.properties["name"]; ok {
+			r.name = v
+		}
+		if v, ok := r.properties["unit"]; ok {
+			r.unit = v
 		}
 	}
 	if r.unit == "ticks" {
@@ -80,20 +87,35 @@ func (l *Lakehouse) appendMetricsBlock(ctx context.Context, s *sink, b catalog.B
 	}
 	bc := newBlockContext(b, m)
 	c := s.c
+	if err := bc.appendCommon(c, len(rows)); err != nil {
+		return err
+	}
+	times := c.b[7].(*array.TimestampBuilder)
+	values := c.b[11].(*array.Float64Builder)
+	props := c.b[12].(*array.MapBuilder)
+	times.Reserve(len(rows))
+	values.Reserve(len(rows))
 	for _, r := range rows {
-		if err := bc.appendCommon(c); err != nil {
-			return err
-		}
-		c.ts(7, r.time)
-		for i, v := range []string{r.target, r.name, r.unit} {
+		times.UnsafeAppend(arrow.Timestamp(r.time))
+		for i, v := range [...]string{r.target, r.name, r.unit} {
 			if err := c.dict(8+i, v); err != nil {
 				return err
 			}
 		}
-		c.f64(11, r.value)
-		c.props(12, r.properties)
-		c.props(13, bc.processProperties)
+		values.UnsafeAppend(r.value)
+		appendMap(props, r.properties)
 		s.noteRow(r.time, r.time)
 	}
+	newSortedProps(bc.processProperties).appendN(c.b[13].(*array.MapBuilder), len(rows))
 	return nil
+}
+
+// optionalObject returns the object member called name, if there is one
+// (without building the error Obj returns for a missing member).
+func optionalObject(obj *transit.Object, name string) (*transit.Object, bool) {
+	v, found := obj.Get(name)
+	if !found {
+		return nil, false
+	}
+	return v.Object()
 }

@@ -59,7 +59,10 @@ func (s *sources) get(ctx context.Context, b catalog.Block) (*streamMeta, error)
 	return m, nil
 }
 
-// parseBlock fetches a block's payload and calls fn for each event.
+// parseBlock fetches a block's payload and calls fn for each event. The
+// event objects are reused (transit.ScanObjects): fn copies what it needs,
+// and strings read from the events (messages) share the decompressed
+// buffer, which is never reused, so they may be kept.
 func (l *Lakehouse) parseBlock(ctx context.Context, b catalog.Block, m *streamMeta, fn func(*transit.Object) error) error {
 	data, err := l.opts.Blobs.Get(ctx, blobstore.BlockKey(b.ProcessID, b.StreamID, b.BlockID))
 	if err != nil {
@@ -81,11 +84,15 @@ func (l *Lakehouse) parseBlock(ctx context.Context, b catalog.Block, m *streamMe
 	if err != nil {
 		return fmt.Errorf("block %s dependencies: %w", b.BlockID, err)
 	}
-	if err := transit.ParseObjects(objBuf, m.objUDTs, deps, fn); err != nil {
+	if err := transit.ScanObjects(objBuf, m.objUDTs, deps, fn); err != nil {
 		return fmt.Errorf("block %s objects: %w", b.BlockID, err)
 	}
 	return nil
 }
+
+// maxPresizedRows bounds the rows reserved from a block's declared object
+// count, which comes from the client.
+const maxPresizedRows = 1 << 16
 
 func isNotFound(err error) bool { return errors.Is(err, catalog.ErrNotFound) }
 
@@ -93,7 +100,7 @@ func isNotFound(err error) bool { return errors.Is(err, catalog.ErrNotFound) }
 // reports false for events that carry no row. On error no row is returned,
 // so a bad block contributes nothing.
 func blockRows[R any](ctx context.Context, l *Lakehouse, b catalog.Block, m *streamMeta, toRow func(*transit.Object, timeConverter) (R, bool, error)) ([]R, error) {
-	var rows []R
+	rows := make([]R, 0, min(max(int(b.NbObjects), 0), maxPresizedRows))
 	err := l.parseBlock(ctx, b, m, func(obj *transit.Object) error {
 		r, ok, err := toRow(obj, m.conv)
 		if err != nil {

@@ -2,9 +2,13 @@ package lakehouse
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/micromegas-go/micromegas/internal/blobstore"
+	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/lakehouse/lakehousetest"
 )
 
@@ -117,4 +121,34 @@ func TestXXH32(t *testing.T) {
 			t.Errorf("xxh32(%q) = %#x, want %#x", c.in, got, c.want)
 		}
 	}
+}
+
+// TestThreadSpansSkipsUnreadableBlock checks that a block that cannot be
+// decoded ends the call tree before it and starts a new one after it,
+// with the blocks decoded in parallel.
+func TestThreadSpansSkipsUnreadableBlock(t *testing.T) {
+	ctx := context.Background()
+	tl := newTestLake(t)
+	p := must[*lakehousetest.Process](t)(tl.w.NewProcess(ctx, "app.exe", t0, 0, 1000, nil))
+	s := must[*lakehousetest.Stream](t)(tl.w.NewStream(ctx, p, lakehousetest.KindCPU, map[string]string{"thread-name": "main"}))
+	a, b, c := site("a", 1), site("b", 2), site("c", 3)
+	var written []catalog.Block
+	for i, st := range []*lakehousetest.SpanSite{a, b, c} {
+		blk := lakehousetest.NewBlock()
+		begin := int64(i * 100)
+		blk.BeginSpan(st, begin+10)
+		blk.EndSpan(st, begin+20)
+		written = append(written, must[catalog.Block](t)(tl.w.WriteBlock(ctx, s, blk, begin, begin+100, time.Time{})))
+	}
+	bad := written[1]
+	path := filepath.Join(tl.dir, "objects", filepath.FromSlash(blobstore.BlockKey(bad.ProcessID, bad.StreamID, bad.BlockID)))
+	check(t, os.WriteFile(path, []byte("not a block"), 0o644))
+	msT := func(n int) string { return ts(time.Duration(n) * time.Millisecond) }
+	got := tl.rows(t, `SELECT name, "begin", "end" FROM view_instance('thread_spans', '`+s.StreamID+`') ORDER BY "begin", depth`, QueryOptions{})
+	wantRows(t, got,
+		"main | "+msT(0)+" | "+msT(100),
+		"a | "+msT(10)+" | "+msT(20),
+		"main | "+msT(200)+" | "+msT(300),
+		"c | "+msT(210)+" | "+msT(220),
+	)
 }

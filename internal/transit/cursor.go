@@ -69,7 +69,8 @@ func (c *cursor) offset() int { return c.base + c.pos }
 
 // dynString reads a DynString: [u8 codec][u32 byte length][bytes]. The
 // length is checked against the record before anything is allocated.
-func (c *cursor) dynString() (string, error) {
+// With alias, valid UTF-8 text shares the buffer's memory.
+func (c *cursor) dynString(alias bool) (string, error) {
 	codec, err := c.u8()
 	if err != nil {
 		return "", fmt.Errorf("string codec: %w", err)
@@ -83,7 +84,7 @@ func (c *cursor) dynString() (string, error) {
 		return "", fmt.Errorf("string length %d at byte %d exceeds the %d bytes left in the record", n, at-4, len(c.b)-c.pos)
 	}
 	b, _ := c.take(int(n))
-	s, err := DecodeString(codec, b)
+	s, err := decodeStringAlias(codec, b, alias)
 	if err != nil {
 		return "", fmt.Errorf("string at byte %d: %w", at, err)
 	}

@@ -2,6 +2,7 @@ package transit
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -41,18 +42,30 @@ func FuzzParseObjects(f *testing.F) {
 	}
 	udts := handObjUDTs()
 	f.Fuzz(func(t *testing.T, buf []byte) {
-		n := 0
+		var parsed []string
 		err := ParseObjects(buf, udts, deps, func(o *Object) error {
 			if o == nil {
 				t.Fatal("nil object")
 			}
-			n++
+			parsed = append(parsed, ObjectValue(o).String())
 			return nil
 		})
 		checkParseError(t, err)
 		// Every object record takes at least 5 bytes (index + size or POD).
-		if n*5 > len(buf) {
+		if n := len(parsed); n*5 > len(buf) {
 			t.Fatalf("%d objects from %d bytes", n, len(buf))
+		}
+		// ScanObjects must see exactly the same objects and error.
+		var scanned []string
+		scanErr := ScanObjects(buf, udts, deps, func(o *Object) error {
+			scanned = append(scanned, ObjectValue(o).String())
+			return nil
+		})
+		if (err == nil) != (scanErr == nil) || (err != nil && err.Error() != scanErr.Error()) {
+			t.Fatalf("ScanObjects error %v, ParseObjects error %v", scanErr, err)
+		}
+		if !slices.Equal(parsed, scanned) {
+			t.Fatalf("ScanObjects saw %q, ParseObjects %q", scanned, parsed)
 		}
 	})
 }
@@ -81,10 +94,22 @@ func FuzzParseMetadata(f *testing.F) {
 		}
 		deps, err := ParseDependencies(depBuf, depUDTs)
 		checkParseError(t, err)
+		var parsed, scanned []string
 		err = ParseObjects(objBuf, objUDTs, deps, func(o *Object) error {
-			_ = ObjectValue(o).String()
+			parsed = append(parsed, ObjectValue(o).String())
 			return nil
 		})
 		checkParseError(t, err)
+		// Reusing objects must not change what the records decode to.
+		scanErr := ScanObjects(objBuf, objUDTs, deps, func(o *Object) error {
+			scanned = append(scanned, ObjectValue(o).String())
+			return nil
+		})
+		if (err == nil) != (scanErr == nil) || (err != nil && err.Error() != scanErr.Error()) {
+			t.Fatalf("ScanObjects error %v, ParseObjects error %v", scanErr, err)
+		}
+		if !slices.Equal(parsed, scanned) {
+			t.Fatalf("ScanObjects saw %q, ParseObjects %q", scanned, parsed)
+		}
 	})
 }

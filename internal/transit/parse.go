@@ -49,6 +49,9 @@ type parser struct {
 	name string // "dependencies" or "objects"
 	buf  []byte
 	ts   *typeSet
+	// reuse decodes each record into its type's scratch object, and lets
+	// strings share buf (ScanObjects).
+	reuse bool
 }
 
 // fail wraps err with the location of r.
@@ -104,7 +107,7 @@ func (p *parser) pod(r *record, deps Dependencies) (*Object, error) {
 	if l.udt.IsReference {
 		return nil, fmt.Errorf("reference type %q cannot be a record", l.udt.Name)
 	}
-	v, err := readPOD(l, r.c.b, deps)
+	v, err := readPOD(l, r.c.b, deps, p.reuse)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +156,7 @@ func (p *parser) dependency(r *record, deps Dependencies) error {
 		if err != nil {
 			return err
 		}
-		s, err := c.dynString()
+		s, err := c.dynString(false)
 		if err != nil {
 			return inMember(fieldValue, err)
 		}
@@ -191,7 +194,22 @@ func (p *parser) dependency(r *record, deps Dependencies) error {
 // name; an unknown dynamic type (a newer client) yields an Object with that
 // TypeName and no members.
 func ParseObjects(buf []byte, udts []UserDefinedType, deps Dependencies, fn func(obj *Object) error) error {
-	p := parser{name: "objects", buf: buf, ts: newTypeSet(udts)}
+	return parseObjects(buf, udts, deps, false, fn)
+}
+
+// ScanObjects is ParseObjects without allocating per object, for readers
+// that copy what they need out of each object: the *Object given to fn
+// (and its Members) is reused for the next record of the same type, so it
+// is valid only until fn returns, and strings read from the records (a
+// log message) may share buf's memory, so they stay valid only while buf
+// is neither modified nor reused. Values resolved from deps (descriptors,
+// static strings, property sets) are not affected and may be kept.
+func ScanObjects(buf []byte, udts []UserDefinedType, deps Dependencies, fn func(obj *Object) error) error {
+	return parseObjects(buf, udts, deps, true, fn)
+}
+
+func parseObjects(buf []byte, udts []UserDefinedType, deps Dependencies, reuse bool, fn func(obj *Object) error) error {
+	p := parser{name: "objects", buf: buf, ts: newTypeSet(udts), reuse: reuse}
 	for off := 0; off < len(buf); {
 		r, err := p.frame(off)
 		if err != nil {
@@ -209,10 +227,23 @@ func ParseObjects(buf []byte, udts []UserDefinedType, deps Dependencies, fn func
 	return nil
 }
 
-// object decodes one object record.
+// object decodes one object record; when p.reuse, into the record type's
+// scratch object.
 func (p *parser) object(r *record, deps Dependencies) (*Object, error) {
 	if r.l.udt.Size > 0 {
 		return p.pod(r, deps)
 	}
-	return readDynamic(p.ts, deps, r.l.udt, &r.c)
+	var dst *Object
+	if p.reuse {
+		if r.l.scratch == nil {
+			r.l.scratch = &Object{}
+		}
+		dst = r.l.scratch
+	} else {
+		dst = &Object{}
+	}
+	if err := readDynamic(p.ts, deps, r.l.udt, &r.c, dst, p.reuse); err != nil {
+		return nil, err
+	}
+	return dst, nil
 }

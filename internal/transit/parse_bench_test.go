@@ -15,7 +15,13 @@ func benchObjects() ([]byte, int) {
 	return buf, 2 * n
 }
 
-func BenchmarkParseObjects(b *testing.B) {
+func BenchmarkParseObjects(b *testing.B) { benchObjectsWith(b, ParseObjects) }
+
+// BenchmarkScanObjects is BenchmarkParseObjects with the reusing decoder
+// of the lakehouse.
+func BenchmarkScanObjects(b *testing.B) { benchObjectsWith(b, ScanObjects) }
+
+func benchObjectsWith(b *testing.B, parse func([]byte, []UserDefinedType, Dependencies, func(*Object) error) error) {
 	deps, err := ParseDependencies(handDeps, handDepUDTs())
 	if err != nil {
 		b.Fatal(err)
@@ -27,7 +33,7 @@ func BenchmarkParseObjects(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		count := 0
-		if err := ParseObjects(buf, udts, deps, func(*Object) error { count++; return nil }); err != nil {
+		if err := parse(buf, udts, deps, func(*Object) error { count++; return nil }); err != nil {
 			b.Fatal(err)
 		}
 		if count != n {

@@ -56,6 +56,9 @@ type layout struct {
 	err      error // why the type cannot be read; reported when it is used
 	members  []memberPlan
 	idMember int // for reference types, the index of member "id"
+	// scratch is the object records of this type are decoded into by
+	// ScanObjects (top-level records only; nested objects are allocated).
+	scratch *Object
 }
 
 // typeSet holds the compiled layouts of one stream's type list.
@@ -199,11 +202,26 @@ func errNoDependency(id uint64) error {
 
 // readPOD decodes a fixed-size instance from b, which holds exactly
 // l.udt.Size bytes. A reference type yields the dependency its id names.
-func readPOD(l *layout, b []byte, deps Dependencies) (Value, error) {
+// With reuse, the object is l's scratch object, overwritten by the next
+// call for l.
+func readPOD(l *layout, b []byte, deps Dependencies, reuse bool) (Value, error) {
 	if l.udt.IsReference {
 		return readMember(&l.members[l.idMember], b, deps)
 	}
-	obj := &Object{TypeName: l.udt.Name, Members: make([]Field, len(l.members))}
+	var obj *Object
+	if reuse && l.scratch != nil {
+		// The member names are already in place: only values change.
+		obj = l.scratch
+		for j := range l.members {
+			v, err := readMember(&l.members[j], b, deps)
+			if err != nil {
+				return Value{}, err
+			}
+			obj.Members[j].Value = v
+		}
+		return ObjectValue(obj), nil
+	}
+	obj = &Object{TypeName: l.udt.Name, Members: make([]Field, len(l.members))}
 	for j := range l.members {
 		p := &l.members[j]
 		v, err := readMember(p, b, deps)
@@ -211,6 +229,9 @@ func readPOD(l *layout, b []byte, deps Dependencies) (Value, error) {
 			return Value{}, err
 		}
 		obj.Members[j] = Field{Name: p.name, Value: v}
+	}
+	if reuse {
+		l.scratch = obj // complete: later records only replace the values
 	}
 	return ObjectValue(obj), nil
 }
@@ -237,7 +258,7 @@ func readMember(p *memberPlan, b []byte, deps Dependencies) (Value, error) {
 		}
 		return v, nil
 	default:
-		v, err := readPOD(p.nested, b[p.off:p.off+p.nested.udt.Size], deps)
+		v, err := readPOD(p.nested, b[p.off:p.off+p.nested.udt.Size], deps, false)
 		if err != nil {
 			return Value{}, inMember(p.name, err)
 		}

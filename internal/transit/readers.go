@@ -15,26 +15,34 @@ const (
 )
 
 // readDynamic decodes the payload of a dynamic (Size == 0) object record
-// with the custom reader of its type name. An unknown type (a newer
-// client) yields an Object with that TypeName and no members.
-func readDynamic(ts *typeSet, deps Dependencies, udt *UserDefinedType, c *cursor) (*Object, error) {
+// with the custom reader of its type name into dst, whose members it
+// replaces. An unknown type (a newer client) yields an Object with that
+// TypeName and no members.
+func readDynamic(ts *typeSet, deps Dependencies, udt *UserDefinedType, c *cursor, dst *Object, alias bool) error {
+	dst.TypeName = udt.Name
+	dst.Members = dst.Members[:0]
 	switch udt.Name {
 	case "LogStringEvent":
-		return readLogStringEvent(deps, udt, c)
+		return readLogStringEvent(deps, c, dst, alias)
 	case "LogStringEventV2":
-		return readLogStringEventV2(deps, udt, c)
+		return readLogStringEventV2(deps, c, dst, alias)
 	case "LogStringInteropEventV2":
-		return readLogStringInteropEventV2(ts, deps, udt, c)
+		return readLogStringInteropEventV2(ts, deps, c, dst, alias)
 	case "LogStringInteropEventV3":
-		return readLogStringInteropEventV3(ts, deps, udt, c)
+		return readLogStringInteropEventV3(ts, deps, c, dst, alias)
 	case "TaggedLogString":
-		return readTaggedLogString(deps, udt, c)
+		return readTaggedLogString(deps, c, dst, alias)
 	case "TaggedLogInteropEvent":
-		return readTaggedLogInteropEvent(ts, deps, udt, c)
+		return readTaggedLogInteropEvent(ts, deps, c, dst, alias)
 	case "PropertySetDependency":
-		return readPropertySetObject(ts, deps, udt, c)
+		return readPropertySetObject(ts, deps, c, dst)
 	}
-	return &Object{TypeName: udt.Name}, nil
+	return nil
+}
+
+// set replaces the members of o (reusing their storage).
+func (o *Object) set(fields ...Field) {
+	o.Members = append(o.Members[:0], fields...)
 }
 
 // resolve looks up the dependency id for member.
@@ -73,9 +81,10 @@ func readTime(c *cursor) (int64, error) {
 	return v, nil
 }
 
-// readMsg reads a DynString member.
-func readMsg(c *cursor) (Value, error) {
-	s, err := c.dynString()
+// readMsg reads a DynString member; with alias, the text may share the
+// buffer's memory (see ScanObjects).
+func readMsg(c *cursor, alias bool) (Value, error) {
+	s, err := c.dynString(alias)
 	if err != nil {
 		return Value{}, inMember(fieldMsg, err)
 	}
@@ -96,7 +105,7 @@ func readNamedPOD(ts *typeSet, deps Dependencies, c *cursor, typeName, member st
 	if err != nil {
 		return Value{}, inMember(member, err)
 	}
-	v, err := readPOD(l, b, deps)
+	v, err := readPOD(l, b, deps, false)
 	if err != nil {
 		return Value{}, inMember(member, err)
 	}
@@ -104,63 +113,60 @@ func readNamedPOD(ts *typeSet, deps Dependencies, c *cursor, typeName, member st
 }
 
 // readLogStringEvent: legacy [u64 desc][i64 time][raw UTF-8 to the end].
-func readLogStringEvent(deps Dependencies, udt *UserDefinedType, c *cursor) (*Object, error) {
+func readLogStringEvent(deps Dependencies, c *cursor, dst *Object, alias bool) error {
 	descID, err := readU64(c, fieldDesc)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	t, err := readTime(c)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	msg := decodeUTF8(c.rest())
+	msg := decodeUTF8Alias(c.rest(), alias)
 	desc, err := resolve(deps, fieldDesc, descID)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Object{TypeName: udt.Name, Members: []Field{
-		{fieldTime, I64Value(t)}, {fieldMsg, StringValue(msg)}, {fieldDesc, desc},
-	}}, nil
+	dst.set(Field{fieldTime, I64Value(t)}, Field{fieldMsg, StringValue(msg)}, Field{fieldDesc, desc})
+	return nil
 }
 
 // readLogStringEventV2: [u64 desc][i64 time][DynString msg].
-func readLogStringEventV2(deps Dependencies, udt *UserDefinedType, c *cursor) (*Object, error) {
+func readLogStringEventV2(deps Dependencies, c *cursor, dst *Object, alias bool) error {
 	desc, err := readRef(c, deps, fieldDesc)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	t, err := readTime(c)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	msg, err := readMsg(c)
+	msg, err := readMsg(c, alias)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Object{TypeName: udt.Name, Members: []Field{
-		{fieldTime, I64Value(t)}, {fieldMsg, msg}, {fieldDesc, desc},
-	}}, nil
+	dst.set(Field{fieldTime, I64Value(t)}, Field{fieldMsg, msg}, Field{fieldDesc, desc})
+	return nil
 }
 
 // readLogStringInteropEventV2: [i64 time][u32 level][StringId target][raw
 // UTF-8 to the end].
-func readLogStringInteropEventV2(ts *typeSet, deps Dependencies, udt *UserDefinedType, c *cursor) (*Object, error) {
+func readLogStringInteropEventV2(ts *typeSet, deps Dependencies, c *cursor, dst *Object, alias bool) error {
 	t, err := readTime(c)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	level, err := c.u32()
 	if err != nil {
-		return nil, inMember(fieldLevel, err)
+		return inMember(fieldLevel, err)
 	}
 	target, err := readNamedPOD(ts, deps, c, "StringId", fieldTarget)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	msg := decodeUTF8(c.rest())
-	return &Object{TypeName: udt.Name, Members: []Field{
-		{fieldTime, I64Value(t)}, {fieldLevel, U32Value(level)}, {fieldTarget, target}, {fieldMsg, StringValue(msg)},
-	}}, nil
+	msg := decodeUTF8Alias(c.rest(), alias)
+	dst.set(Field{fieldTime, I64Value(t)}, Field{fieldLevel, U32Value(level)}, Field{fieldTarget, target}, Field{fieldMsg, StringValue(msg)})
+	return nil
 }
 
 // readInteropHeader reads [i64 time][u8 level][StaticStringRef target].
@@ -178,62 +184,59 @@ func readInteropHeader(ts *typeSet, deps Dependencies, c *cursor) (t int64, leve
 
 // readLogStringInteropEventV3: [i64 time][u8 level][StaticStringRef
 // target][DynString msg].
-func readLogStringInteropEventV3(ts *typeSet, deps Dependencies, udt *UserDefinedType, c *cursor) (*Object, error) {
+func readLogStringInteropEventV3(ts *typeSet, deps Dependencies, c *cursor, dst *Object, alias bool) error {
 	t, level, target, err := readInteropHeader(ts, deps, c)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	msg, err := readMsg(c)
+	msg, err := readMsg(c, alias)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Object{TypeName: udt.Name, Members: []Field{
-		{fieldTime, I64Value(t)}, {fieldLevel, U8Value(level)}, {fieldTarget, target}, {fieldMsg, msg},
-	}}, nil
+	dst.set(Field{fieldTime, I64Value(t)}, Field{fieldLevel, U8Value(level)}, Field{fieldTarget, target}, Field{fieldMsg, msg})
+	return nil
 }
 
 // readTaggedLogInteropEvent: [i64 time][u8 level][StaticStringRef
 // target][u64 properties][DynString msg].
-func readTaggedLogInteropEvent(ts *typeSet, deps Dependencies, udt *UserDefinedType, c *cursor) (*Object, error) {
+func readTaggedLogInteropEvent(ts *typeSet, deps Dependencies, c *cursor, dst *Object, alias bool) error {
 	t, level, target, err := readInteropHeader(ts, deps, c)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	props, err := readRef(c, deps, fieldProperties)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	msg, err := readMsg(c)
+	msg, err := readMsg(c, alias)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Object{TypeName: udt.Name, Members: []Field{
-		{fieldTime, I64Value(t)}, {fieldLevel, U8Value(level)}, {fieldTarget, target},
-		{fieldProperties, props}, {fieldMsg, msg},
-	}}, nil
+	dst.set(Field{fieldTime, I64Value(t)}, Field{fieldLevel, U8Value(level)}, Field{fieldTarget, target},
+		Field{fieldProperties, props}, Field{fieldMsg, msg})
+	return nil
 }
 
 // readTaggedLogString: [u64 desc][u64 properties][i64 time][DynString msg].
-func readTaggedLogString(deps Dependencies, udt *UserDefinedType, c *cursor) (*Object, error) {
+func readTaggedLogString(deps Dependencies, c *cursor, dst *Object, alias bool) error {
 	desc, err := readRef(c, deps, fieldDesc)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	props, err := readRef(c, deps, fieldProperties)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	t, err := readTime(c)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	msg, err := readMsg(c)
+	msg, err := readMsg(c, alias)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Object{TypeName: udt.Name, Members: []Field{
-		{fieldTime, I64Value(t)}, {fieldDesc, desc}, {fieldProperties, props}, {fieldMsg, msg},
-	}}, nil
+	dst.set(Field{fieldTime, I64Value(t)}, Field{fieldDesc, desc}, Field{fieldProperties, props}, Field{fieldMsg, msg})
+	return nil
 }
 
 // readPropertySet reads [u64 set id][u32 n][n × Property], Property being
@@ -275,7 +278,7 @@ func readPropertySet(ts *typeSet, deps Dependencies, c *cursor) (uint64, *Object
 
 // readProperty decodes one Property into a named string member.
 func readProperty(l *layout, b []byte, deps Dependencies) (Field, error) {
-	v, err := readPOD(l, b, deps)
+	v, err := readPOD(l, b, deps, false)
 	if err != nil {
 		return Field{}, err
 	}
@@ -296,10 +299,11 @@ func readProperty(l *layout, b []byte, deps Dependencies) (Field, error) {
 
 // readPropertySetObject is readPropertySet met in an object queue: an
 // object {id, value: the set}, as the original yields.
-func readPropertySetObject(ts *typeSet, deps Dependencies, udt *UserDefinedType, c *cursor) (*Object, error) {
+func readPropertySetObject(ts *typeSet, deps Dependencies, c *cursor, dst *Object) error {
 	id, set, err := readPropertySet(ts, deps, c)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &Object{TypeName: udt.Name, Members: []Field{{fieldID, U64Value(id)}, {fieldValue, ObjectValue(set)}}}, nil
+	dst.set(Field{fieldID, U64Value(id)}, Field{fieldValue, ObjectValue(set)})
+	return nil
 }

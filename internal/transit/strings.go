@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // DecodeString converts the bytes of a DynString or StaticStringDependency
@@ -38,6 +39,34 @@ func decodeUTF8(b []byte) string {
 		return string(b)
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// decodeUTF8Alias is decodeUTF8, except that with alias valid text is
+// returned without a copy: the string shares b's memory, so b must not
+// change while the string is in use (see ScanObjects).
+func decodeUTF8Alias(b []byte, alias bool) string {
+	if alias && utf8.Valid(b) {
+		return aliasString(b)
+	}
+	return decodeUTF8(b)
+}
+
+// aliasString returns b as a string without copying it.
+func aliasString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// decodeStringAlias is DecodeString, except that with alias UTF-8 (and
+// Ansi) text that is valid UTF-8 is returned without a copy, sharing b's
+// memory (see ScanObjects).
+func decodeStringAlias(codec byte, b []byte, alias bool) (string, error) {
+	if alias && (codec == CodecUtf8 || codec == CodecAnsi) && utf8.Valid(b) {
+		return aliasString(b), nil
+	}
+	return DecodeString(codec, b)
 }
 
 // cp1252 maps the bytes 0x80–0x9F of Windows-1252 to runes. The five bytes
