@@ -281,3 +281,42 @@ func TestNextAfterEndKeepsReturningFalse(t *testing.T) {
 		t.Errorf("Err() after the end = %v", r.Err())
 	}
 }
+
+// TestInsideFilesSkipTheFilter checks that Table.Filter applies to Files
+// and not to Inside, and that either list may be empty.
+func TestInsideFilesSkipTheFilter(t *testing.T) {
+	e, dir := openEngine(t, Options{})
+	edge := writeLogFile(t, dir, "edge.parquet", []logRow{{process: "p", time: t0 + 1, msg: "out"}, {process: "p", time: t0 + 5, msg: "edge"}})
+	inside := writeLogFile(t, dir, "inside.parquet", []logRow{{process: "p", time: t0 + 6, msg: "in"}})
+	// Filter rejects "in" too: Inside files are the caller's promise that
+	// the filter holds, so they are read unfiltered.
+	filter := "epoch_ns(time) >= " + fmt.Sprint(t0+5) + " AND msg <> 'in'"
+	tests := []struct {
+		name          string
+		files, inside []string
+		want          [][]any
+	}{
+		{"both", []string{edge}, []string{inside}, [][]any{{"edge"}, {"in"}}},
+		{"inside only", nil, []string{inside}, [][]any{{"in"}}},
+		{"files only", []string{edge}, nil, [][]any{{"edge"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			logs := Table{Name: "log_entries", Files: tc.files, Inside: tc.inside, Filter: filter, Schema: logSchema}
+			got := collect(t, e, "SELECT msg FROM log_entries ORDER BY time", logs)
+			if !reflect.DeepEqual(got.rows, tc.want) {
+				t.Errorf("got %v, want %v", got.rows, tc.want)
+			}
+		})
+	}
+	// Without a filter, Inside files are plain files.
+	logs := Table{Name: "log_entries", Files: []string{edge}, Inside: []string{inside}, Schema: logSchema}
+	if got := collect(t, e, "SELECT count(*) FROM log_entries", logs); !reflect.DeepEqual(got.rows, [][]any{{int64(3)}}) {
+		t.Errorf("no filter: got %v, want 3 rows", got.rows)
+	}
+	// Inside files are checked against the allowed directories like Files.
+	bad := Table{Name: "log_entries", Inside: []string{"/etc/passwd"}, Schema: logSchema}
+	if _, err := e.Query(context.Background(), "SELECT 1 FROM log_entries", []Table{bad}); err == nil {
+		t.Error("an Inside file outside the allowed directories was accepted")
+	}
+}

@@ -25,6 +25,11 @@ type Table struct {
 	// columns that every row of the table satisfies (for example the
 	// query's time range); it is written by the server, never by users.
 	Filter string
+	// Inside are more Parquet files of the table whose rows all satisfy
+	// Filter already (a partition wholly inside the query's time range):
+	// they are read without evaluating it on every row. Same rules as
+	// Files.
+	Inside []string
 	// SQL, when not empty, defines the table as this SELECT statement
 	// instead of Files: a view over tables given before it in the same
 	// query. Written by the server, never by users.
@@ -41,13 +46,20 @@ func (t Table) viewSQL() (string, error) {
 	if t.SQL != "" {
 		return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM (%s)%s", name, t.SQL, where), nil
 	}
-	if len(t.Files) > 0 {
-		paths := make([]string, len(t.Files))
-		for i, f := range t.Files {
-			paths[i] = quoteString(f)
-		}
+	files, inside := t.Files, t.Inside
+	if where == "" {
+		files, inside = append(append([]string(nil), files...), inside...), nil
+	}
+	switch {
+	case len(files) > 0 && len(inside) > 0:
+		return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM read_parquet([%s]) UNION ALL SELECT * FROM read_parquet([%s])%s",
+			name, quotePaths(inside), quotePaths(files), where), nil
+	case len(inside) > 0:
+		return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM read_parquet([%s])",
+			name, quotePaths(inside)), nil
+	case len(files) > 0:
 		return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM read_parquet([%s])%s",
-			name, strings.Join(paths, ", "), where), nil
+			name, quotePaths(files), where), nil
 	}
 	cols := make([]string, 0, len(t.Schema.Fields()))
 	for _, f := range t.Schema.Fields() {
@@ -58,6 +70,15 @@ func (t Table) viewSQL() (string, error) {
 		cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", typ, quoteIdent(f.Name)))
 	}
 	return fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT %s WHERE false", name, strings.Join(cols, ", ")), nil
+}
+
+// quotePaths returns paths as a list of SQL string literals.
+func quotePaths(paths []string) string {
+	q := make([]string, len(paths))
+	for i, f := range paths {
+		q[i] = quoteString(f)
+	}
+	return strings.Join(q, ", ")
 }
 
 // dropSQL returns the statement that removes the temporary view of t.
@@ -80,13 +101,13 @@ func validateTables(tables []Table, allowed []string) error {
 		if t.SQL != "" {
 			continue
 		}
-		if len(t.Files) == 0 {
+		if len(t.Files) == 0 && len(t.Inside) == 0 {
 			if t.Schema == nil || len(t.Schema.Fields()) == 0 {
 				return fmt.Errorf("engine: table %q has no files and no schema; give the view's schema so the table exists with its columns", t.Name)
 			}
 			continue
 		}
-		for _, f := range t.Files {
+		for _, f := range append(t.Files[:len(t.Files):len(t.Files)], t.Inside...) {
 			if err := checkFile(f, allowed); err != nil {
 				return fmt.Errorf("engine: table %q: %w", t.Name, err)
 			}

@@ -72,7 +72,10 @@
 // partitions whose event times overlap the range, and every view is
 // filtered by it (log_entries, measures, async_events: time BETWEEN;
 // thread_spans: begin <= end AND end >= begin; blocks: begin_time <= end
-// AND insert_time >= begin; log_stats: time_bin BETWEEN).
+// AND insert_time >= begin; log_stats: time_bin BETWEEN). The filter is
+// evaluated only on the files of partitions that straddle the range: a
+// partition whose event times lie wholly inside it is read unfiltered
+// (engine.Table.Inside), so a range covering everything costs nothing.
 //
 // Time predicates of the SQL text narrow the range of one table further
 // (timepredicates.go): a comparison of a time column with a constant that

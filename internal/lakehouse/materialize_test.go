@@ -143,11 +143,34 @@ func TestTimeRangePruning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tables) != 1 || len(tables[0].Files) != 1 || !strings.HasSuffix(filepath.ToSlash(tables[0].Files[0]), parts[1].FilePath) {
-		t.Fatalf("tables %+v: want only the file of the second hour, %s", tables, parts[1].FilePath)
+	// The second hour's events all lie inside the range: its file is read
+	// without the per-row time filter.
+	if len(tables) != 1 || len(tables[0].Files) != 0 || len(tables[0].Inside) != 1 || !strings.HasSuffix(filepath.ToSlash(tables[0].Inside[0]), parts[1].FilePath) {
+		t.Fatalf("tables %+v: want only the file of the second hour, unfiltered: %s", tables, parts[1].FilePath)
 	}
 	if got := tl.rows(t, `SELECT count(*), min(msg) FROM log_entries`, opts); got[0] != "2 | block 1 entry 0" {
 		t.Fatalf("got %v", got)
+	}
+	// A range that cuts the partition between its two entries: the file is
+	// read with the filter, which keeps only the second entry.
+	cut := QueryOptions{Begin: h.Add(time.Hour + time.Minute + time.Millisecond), End: opts.End}
+	qp = &queryPlan{l: tl.Lakehouse, opts: cut, sql: `SELECT count(*) FROM log_entries`}
+	_, tables, err = qp.plan(ctx)
+	defer qp.cleanup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) != 1 || len(tables[0].Files) != 1 || len(tables[0].Inside) != 0 || tables[0].Filter == "" {
+		t.Fatalf("tables %+v: want the second hour's file, filtered", tables)
+	}
+	if got := tl.rows(t, `SELECT count(*), min(msg) FROM log_entries`, cut); got[0] != "1 | block 1 entry 1" {
+		t.Fatalf("cut range: got %v, want only the second entry", got)
+	}
+	// A range holding one partition whole and cutting another: both kinds
+	// in one table.
+	both := QueryOptions{Begin: h.Add(time.Minute + time.Millisecond), End: opts.End}
+	if got := tl.rows(t, `SELECT count(*), min(msg), max(msg) FROM log_entries`, both); got[0] != "3 | block 0 entry 1 | block 1 entry 1" {
+		t.Fatalf("mixed range: got %v", got)
 	}
 	// The same through a view_instance: the JIT partitions are per hour of
 	// insert time, and only the one meeting the range is read.
@@ -157,7 +180,7 @@ func TestTimeRangePruning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tables) != 1 || len(tables[0].Files) != 1 {
+	if len(tables) != 1 || len(tables[0].Files)+len(tables[0].Inside) != 1 {
 		t.Fatalf("view_instance tables %+v: want one file", tables)
 	}
 }

@@ -259,7 +259,7 @@ func (q *queryPlan) viewInstance(ctx context.Context, c call, name string) (engi
 		}
 		return t, err
 	}
-	if err := q.addFiles(ctx, &t, parts, r); err != nil {
+	if err := q.addFiles(ctx, &t, v, parts, r); err != nil {
 		return t, err
 	}
 	q.filter(&t, v)
@@ -299,7 +299,7 @@ func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (engine.Table, 
 		}
 	}
 	r := q.rangeFor(v.name)
-	if err := q.addFiles(ctx, &t, parts, r); err != nil {
+	if err := q.addFiles(ctx, &t, v, parts, r); err != nil {
 		return t, err
 	}
 	blocks, err := q.l.opts.Catalog.ListBlocks(ctx, catalog.BlockFilter{Tag: v.tag, InsertedFrom: last})
@@ -334,7 +334,10 @@ func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (engine.Table, 
 }
 
 // addFiles adds the files of the partitions meeting the table's range.
-func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, parts []catalog.Partition, r timeRange) error {
+// A partition whose events all lie inside the query_range headers goes to
+// t.Inside: the view's time filter (q.filter) holds for all of its rows,
+// so DuckDB need not evaluate it row by row.
+func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, parts []catalog.Partition, r timeRange) error {
 	for _, p := range parts {
 		if p.NumRows == 0 || p.FilePath == "" {
 			continue
@@ -347,7 +350,12 @@ func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, parts []catal
 			return err
 		}
 		q.releases = append(q.releases, release)
-		t.Files = append(t.Files, path)
+		if v.rowsInEventRange && q.opts.hasRange() &&
+			!p.MinEventTime.Before(q.opts.Begin) && !p.MaxEventTime.After(q.opts.End) {
+			t.Inside = append(t.Inside, path)
+		} else {
+			t.Files = append(t.Files, path)
+		}
 	}
 	return nil
 }

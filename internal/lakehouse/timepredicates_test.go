@@ -128,7 +128,7 @@ func TestSQLTimePruning(t *testing.T) {
 		}
 		var out []string
 		for _, tb := range tables {
-			for _, f := range tb.Files {
+			for _, f := range append(tb.Files, tb.Inside...) {
 				for i, p := range parts {
 					if strings.HasSuffix(filepath.ToSlash(f), p.FilePath) {
 						f = sprintf("hour%d", i)
@@ -261,7 +261,7 @@ func TestSQLTimePruningThreadSpans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tables) != 1 || len(tables[0].Files) != 1 {
+	if len(tables) != 1 || len(tables[0].Files)+len(tables[0].Inside) != 1 {
 		t.Fatalf("tables %+v: want the one file of the second hour", tables)
 	}
 	if n := len(tl.partitions(t, ThreadSpansView, s.StreamID)); n != 1 {

@@ -41,6 +41,10 @@ type viewSet struct {
 	// timeFilter returns the SQL predicate selecting the rows of [begin,
 	// end] (both SQL timestamp literals).
 	timeFilter func(begin, end string) string
+	// rowsInEventRange means timeFilter only compares columns that every
+	// row of a partition holds within [MinEventTime, MaxEventTime], so a
+	// partition inside the query range needs no filter.
+	rowsInEventRange bool
 	// sql defines a derived view over deps.
 	sql  string
 	deps []string
@@ -66,10 +70,12 @@ var viewSets = []*viewSet{
 	{
 		name: LogEntriesView, schema: LogEntriesSchema, hash: []byte{1}, tag: "log", global: true,
 		instance: perProcess, maxDelta: time.Hour, appendBlock: (*Lakehouse).appendLogBlock, timeFilter: eventTimeFilter,
+		rowsInEventRange: true,
 	},
 	{
 		name: MeasuresView, schema: MeasuresSchema, hash: []byte{1}, tag: "metrics", global: true,
 		instance: perProcess, maxDelta: time.Hour, appendBlock: (*Lakehouse).appendMetricsBlock, timeFilter: eventTimeFilter,
+		rowsInEventRange: true,
 	},
 	{
 		name: LogStatsView, schema: LogStatsSchema, hash: []byte{1}, tag: "log", global: true, maxDelta: 24 * time.Hour,
@@ -78,13 +84,14 @@ var viewSets = []*viewSet{
 	},
 	{
 		name: ThreadSpansView, schema: ThreadSpansSchema, hash: []byte{1}, tag: "cpu", instance: perStream,
+		rowsInEventRange: true,
 		timeFilter: func(begin, end string) string {
 			return fmt.Sprintf(`"begin" <= %s AND "end" >= %s`, end, begin)
 		},
 	},
 	{
 		name: AsyncEventsView, schema: AsyncEventsSchema, hash: []byte{1}, tag: "cpu", instance: perProcess,
-		appendBlock: (*Lakehouse).appendAsyncBlock, timeFilter: eventTimeFilter,
+		appendBlock: (*Lakehouse).appendAsyncBlock, timeFilter: eventTimeFilter, rowsInEventRange: true,
 	},
 	{
 		name: ProcessesView, schema: ProcessesSchema, global: true, deps: []string{BlocksView},
