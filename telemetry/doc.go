@@ -28,7 +28,9 @@
 //     with a PropertySet. A call whose level is filtered out (SetMaxLevel,
 //     SetTargetLevel) costs one atomic load. Logf formats the common verbs
 //     of basic types, errors and Stringers itself, without allocating,
-//     and uses fmt for the rest; the text is always fmt's.
+//     and uses fmt for the rest; the text is always fmt's. With plain
+//     number, bool and short string arguments it only copies the values,
+//     and the encoder formats the message later.
 //   - Metric: a name and a unit; RecordInt and RecordFloat, optionally
 //     with properties.
 //   - Span: a name. Thread spans are strictly nested on a Track owned by

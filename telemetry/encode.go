@@ -26,10 +26,16 @@ type encoder struct {
 	lz    lz4Compressor
 	depsZ []byte
 	objsZ []byte
+
+	deferred  bool   // the block holds deferred Logf events (deferred.go)
+	rewritten []byte // the events of such a block, formatted
+	logLimit  int    // the longest log event, as the writer limits it
 }
 
-func newEncoder(processID string, startTicks int64) *encoder {
-	return &encoder{processID: processID, startTicks: startTicks}
+// newEncoder returns an encoder for the blocks of a process whose log
+// buffers hold logCapacity bytes.
+func newEncoder(processID string, startTicks int64, logCapacity int) *encoder {
+	return &encoder{processID: processID, startTicks: startTicks, logLimit: logCapacity - maxObjectSize}
 }
 
 // encodeBlock returns the insert_block body of a block.
@@ -38,6 +44,12 @@ func (e *encoder) encodeBlock(h *handOff, raw bool) ([]byte, error) {
 	objs := h.events()
 	if err := e.extract(h.w.stream.kind, objs); err != nil {
 		return nil, err
+	}
+	if e.deferred {
+		var err error
+		if objs, err = e.rewriteDeferred(objs); err != nil {
+			return nil, err
+		}
 	}
 	e.depsZ = e.lz.appendFrame(e.depsZ[:0], e.deps, false)
 	e.objsZ = e.lz.appendFrame(e.objsZ[:0], objs, raw)
@@ -71,6 +83,7 @@ func (e *encoder) extract(kind streamKind, objs []byte) error {
 		e.gen = 1
 	}
 	e.deps = e.deps[:0]
+	e.deferred = false
 	le := binary.LittleEndian
 	last := ^uint64(0) // events in a row mostly share their metadata
 	for i := 0; i < len(objs); {
@@ -87,6 +100,10 @@ func (e *encoder) extract(kind streamKind, objs []byte) error {
 			case taggedLogString:
 				desc, props = le.Uint64(objs[i+5:]), le.Uint64(objs[i+13:])
 				next = i + 5 + int(le.Uint32(objs[i+1:]))
+			case logDeferredEvent:
+				desc, props = le.Uint64(objs[i+5:]), le.Uint64(objs[i+13:])
+				next = i + 5 + int(le.Uint32(objs[i+1:]))
+				e.deferred = true
 			}
 		case kindMetrics:
 			switch typ {

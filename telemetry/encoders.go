@@ -33,7 +33,7 @@ func shouldCompress(backlog, capacity int, sinkQueued, sinkBudget int64) bool {
 // encodeLoop is an encoder goroutine.
 func (sys *system) encodeLoop() {
 	defer sys.workers.Done()
-	enc := newEncoder(sys.processID, sys.start.ticks)
+	enc := newEncoder(sys.processID, sys.start.ticks, sys.capacity[kindLog])
 	for j := range sys.jobs {
 		j.body, j.err = enc.encodeBlock(&j.h, j.raw)
 		sys.results <- j

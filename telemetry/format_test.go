@@ -21,16 +21,18 @@ func (fmtFormatter) Format(f fmt.State, verb rune) { fmt.Fprintf(f, "F(%c)", ver
 
 type fmtNamedInt int
 
-// TestLogfFormatsAsFmt checks the text of Logf against fmt.Sprintf for a
-// table of formats and arguments, and which of them take the plan (no
-// fmt) rather than the fallback.
-func TestLogfFormatsAsFmt(t *testing.T) {
+// fmtCase is a format with arguments, and whether the plan formats it
+// (no fmt).
+type fmtCase struct {
+	format string
+	args   []any
+	plan   bool
+}
+
+// fmtCases are the formats and arguments Logf is checked with.
+func fmtCases() []fmtCase {
 	var nilStringer *fmtPanicker
-	for _, c := range []struct {
-		format string
-		args   []any
-		plan   bool // formatted without fmt
-	}{
+	return []fmtCase{
 		{"value=%d", []any{7}, true},
 		{"value=%d", []any{-123456789}, true},
 		{"%d %d %d %d %d", []any{int8(-8), int16(16), int32(-32), int64(math.MinInt64), uint(7)}, true},
@@ -80,7 +82,14 @@ func TestLogfFormatsAsFmt(t *testing.T) {
 		{"%s", []any{&fmtPanicker{}}, false},
 		{"trailing %", nil, false},
 		{"%.2d", []any{3}, false},
-	} {
+	}
+}
+
+// TestLogfFormatsAsFmt checks the text of Logf against fmt.Sprintf for a
+// table of formats and arguments, and which of them take the plan (no
+// fmt) rather than the fallback.
+func TestLogfFormatsAsFmt(t *testing.T) {
+	for _, c := range fmtCases() {
 		t.Run(c.format, func(t *testing.T) {
 			want := fmt.Sprintf(c.format, c.args...)
 			s := &LogSite{format: c.format}

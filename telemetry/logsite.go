@@ -36,6 +36,9 @@ type LogSite struct {
 
 	plan   []fmtOp // the format parsed for Logf (see format.go)
 	planOK bool    // false: Logf always formats with fmt
+
+	deferOps []deferOp // the plan's verbs, per argument (see deferred.go)
+	litLen   int       // the length of the plan's literal text
 }
 
 // NewLogSite registers a log call site. The caller's file, line and
@@ -48,6 +51,9 @@ func NewLogSite(level Level, target, message string) *LogSite {
 func newLogSite(level Level, target, message string, skip int) *LogSite {
 	s := &LogSite{level: level, target: target, format: message}
 	s.plan, s.planOK = parseFormat(message)
+	if s.planOK {
+		s.deferOps, s.litLen = deferPlan(s.plan)
+	}
 	s.module, s.file, s.line = caller(skip + 1)
 	s.targetID = reg.internString(s.target)
 	s.formatID = reg.internString(s.format)
@@ -101,10 +107,13 @@ func (s *LogSite) Log() {
 	}
 }
 
-// Logf records the site's message used as a fmt format with args. The
-// message is formatted in the calling goroutine, without allocating for
-// the common verbs and argument types (see format.go), by fmt.Appendf
-// otherwise; the text is always what fmt.Sprintf gives.
+// Logf records the site's message used as a fmt format with args; the
+// text is always what fmt.Sprintf gives. When the format and the
+// arguments (plain numbers, bools and short strings) allow it, the values
+// are copied into the log buffer and the message is formatted later, by
+// the encoder (see deferred.go); otherwise it is formatted in the calling
+// goroutine, without allocating for the common verbs and argument types
+// (see format.go), by fmt.Appendf for the rest.
 //
 // Logf keeps no reference to args, so the compiler leaves them on the
 // caller's stack (no allocation to box an int or a string). In return, the
@@ -177,6 +186,9 @@ func (s *LogSite) logf(props *PropertySet, args []any) {
 		return
 	}
 	t := now()
+	if s.logDeferred(sys, t, props, args) {
+		return
+	}
 	var stack [fmtStackSize]byte
 	writeLogText(sys, s, t, props, s.appendMessage(stack[:0], args))
 }

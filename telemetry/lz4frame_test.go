@@ -197,7 +197,7 @@ func BenchmarkEncodeBlock(b *testing.B) {
 			from: &cutPoint{}, to: &cutPoint{n: len(c.events), count: uint32(n)}}
 		for _, raw := range []bool{false, true} {
 			b.Run(c.name+map[bool]string{false: "/compressed", true: "/uncompressed"}[raw], func(b *testing.B) {
-				enc := newEncoder("00000000-0000-0000-0000-000000000001", 0)
+				enc := newEncoder("00000000-0000-0000-0000-000000000001", 0, DefaultLogBufferSize)
 				var body []byte
 				b.SetBytes(int64(len(c.events)))
 				for b.Loop() {
