@@ -64,30 +64,60 @@ func (s *sources) get(ctx context.Context, b catalog.Block) (*streamMeta, error)
 // and strings read from the events (messages) share the decompressed
 // buffer, which is never reused, so they may be kept.
 func (l *Lakehouse) parseBlock(ctx context.Context, b catalog.Block, m *streamMeta, fn func(*transit.Object) error) error {
-	data, err := l.opts.Blobs.Get(ctx, blobstore.BlockKey(b.ProcessID, b.StreamID, b.BlockID))
+	objBuf, deps, err := l.loadBlock(ctx, b, m, nil)
 	if err != nil {
-		return fmt.Errorf("read block %s: %w", b.BlockID, err)
-	}
-	payload, err := transit.DecodePayload(data)
-	if err != nil {
-		return fmt.Errorf("block %s: %w", b.BlockID, err)
-	}
-	depBuf, err := transit.Decompress(payload.Dependencies)
-	if err != nil {
-		return fmt.Errorf("block %s dependencies: %w", b.BlockID, err)
-	}
-	objBuf, err := transit.Decompress(payload.Objects)
-	if err != nil {
-		return fmt.Errorf("block %s objects: %w", b.BlockID, err)
-	}
-	deps, err := transit.ParseDependencies(depBuf, m.depUDTs)
-	if err != nil {
-		return fmt.Errorf("block %s dependencies: %w", b.BlockID, err)
+		return err
 	}
 	if err := transit.ScanObjects(objBuf, m.objUDTs, deps, fn); err != nil {
 		return fmt.Errorf("block %s objects: %w", b.BlockID, err)
 	}
 	return nil
+}
+
+// scanBlock is parseBlock with transit.ScanRecords: fn reads only the
+// members it needs. The objects are decompressed by dz, so strings read
+// from them are valid only until dz's next use; values resolved from the
+// dependencies may be kept.
+func (l *Lakehouse) scanBlock(ctx context.Context, b catalog.Block, m *streamMeta, dz *transit.Decompressor, fn func(*transit.Record) error) error {
+	objBuf, deps, err := l.loadBlock(ctx, b, m, dz)
+	if err != nil {
+		return err
+	}
+	if err := transit.ScanRecords(objBuf, m.objUDTs, deps, fn); err != nil {
+		return fmt.Errorf("block %s objects: %w", b.BlockID, err)
+	}
+	return nil
+}
+
+// loadBlock fetches a block's payload, decompresses it (the objects with
+// dz unless nil) and decodes its dependencies.
+func (l *Lakehouse) loadBlock(ctx context.Context, b catalog.Block, m *streamMeta, dz *transit.Decompressor) ([]byte, transit.Dependencies, error) {
+	data, err := l.opts.Blobs.Get(ctx, blobstore.BlockKey(b.ProcessID, b.StreamID, b.BlockID))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read block %s: %w", b.BlockID, err)
+	}
+	payload, err := transit.DecodePayload(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("block %s: %w", b.BlockID, err)
+	}
+	depBuf, err := transit.Decompress(payload.Dependencies)
+	if err != nil {
+		return nil, nil, fmt.Errorf("block %s dependencies: %w", b.BlockID, err)
+	}
+	var objBuf []byte
+	if dz != nil {
+		objBuf, err = dz.Decompress(payload.Objects)
+	} else {
+		objBuf, err = transit.Decompress(payload.Objects)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("block %s objects: %w", b.BlockID, err)
+	}
+	deps, err := transit.ParseDependencies(depBuf, m.depUDTs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("block %s dependencies: %w", b.BlockID, err)
+	}
+	return objBuf, deps, nil
 }
 
 // maxPresizedRows bounds the rows reserved from a block's declared object

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -83,12 +84,13 @@ func (l *Lakehouse) appendThreadSpans(ctx context.Context, s *sink, blocks []cat
 				tree.rangeEnd = e.ns
 			}
 			if e.begin {
-				tree.begin(e.index, e.ns, e.site.global)
+				tree.begin(e.index, e.ns, d.sites[e.site].global)
 			} else {
-				tree.end(e.index, e.ns, e.site.global)
+				tree.end(e.index, e.ns, d.sites[e.site].global)
 			}
 		}
 		tree.rangeEnd = max(tree.rangeEnd, m.conv.nanos(startTicks+b.EndTicks))
+		dec.recycle(d.events)
 		prev = b
 	}
 	if tree != nil {
@@ -112,7 +114,7 @@ func intern(interned map[spanSite]*spanSite, st *spanSite) *spanSite {
 type threadEvent struct {
 	index int64 // stream-wide object index
 	ns    int64
-	site  *spanSite // a site of the block; site.global is the stream's
+	site  int32 // in decodedThreadBlock.sites; its global is the stream's
 	begin bool
 }
 
@@ -129,6 +131,7 @@ type decodedThreadBlock struct {
 type threadDecoder struct {
 	results []chan *decodedThreadBlock // block i's result on results[i]
 	ahead   chan struct{}              // one token per block dispatched and not yet read
+	free    chan []threadEvent         // event slices read, to decode into again
 }
 
 // decodeThreadBlocks starts decoding blocks; the goroutines stop when ctx
@@ -138,6 +141,7 @@ func (l *Lakehouse) decodeThreadBlocks(ctx context.Context, blocks []catalog.Blo
 	d := &threadDecoder{
 		results: make([]chan *decodedThreadBlock, len(blocks)),
 		ahead:   make(chan struct{}, 2*workers),
+		free:    make(chan []threadEvent, 2*workers+1),
 	}
 	for i := range d.results {
 		d.results[i] = make(chan *decodedThreadBlock, 1)
@@ -160,8 +164,14 @@ func (l *Lakehouse) decodeThreadBlocks(ctx context.Context, blocks []catalog.Blo
 	}()
 	for range workers {
 		go func() {
+			var dz transit.Decompressor
 			for i := range jobs {
-				d.results[i] <- l.decodeThreadBlock(ctx, blocks[i], m)
+				var buf []threadEvent
+				select {
+				case buf = <-d.free:
+				default:
+				}
+				d.results[i] <- l.decodeThreadBlock(ctx, blocks[i], m, &dz, buf)
 			}
 		}()
 	}
@@ -179,18 +189,40 @@ func (d *threadDecoder) next(ctx context.Context, i int) (*decodedThreadBlock, e
 	}
 }
 
-// decodeThreadBlock decodes the thread span events of one block.
-func (l *Lakehouse) decodeThreadBlock(ctx context.Context, b catalog.Block, m *streamMeta) *decodedThreadBlock {
-	d := &decodedThreadBlock{events: make([]threadEvent, 0, min(max(int(b.NbObjects), 0), maxPresizedRows))}
-	sites := blockSites{byDesc: map[*transit.Object]*spanSite{}, named: map[siteKey]*spanSite{}}
-	var shapes []threadEventShape
+// recycle hands back the events of a block once read.
+func (d *threadDecoder) recycle(events []threadEvent) {
+	select {
+	case d.free <- events[:0]:
+	default:
+	}
+}
+
+// decodeThreadBlock decodes the thread span events of one block into buf
+// (nil: a new slice), decompressing with dz. Span events are fixed-size
+// records: their members are read straight from the record bytes
+// (transit.ScanRecords), at the places found once per type.
+func (l *Lakehouse) decodeThreadBlock(ctx context.Context, b catalog.Block, m *streamMeta, dz *transit.Decompressor, buf []threadEvent) *decodedThreadBlock {
+	if buf == nil {
+		buf = make([]threadEvent, 0, min(max(int(b.NbObjects), 0), maxPresizedRows))
+	}
+	d := &decodedThreadBlock{events: buf[:0]}
+	sites := blockSites{byDesc: map[*transit.Object]int32{}, named: map[siteKey]int32{}}
+	var shapes []*threadEventShape // by type index, for fixed-size records
 	idx := b.ObjectOffset - 1
-	d.err = l.parseBlock(ctx, b, m, func(obj *transit.Object) error {
+	dynamic := false // a dynamic record's strings live in dz's buffer
+	d.err = l.scanBlock(ctx, b, m, dz, func(r *transit.Record) error {
 		idx++
-		sh := findShape(shapes, obj)
-		if sh == nil {
-			shapes = append(shapes, newThreadEventShape(obj))
-			sh = &shapes[len(shapes)-1]
+		var sh *threadEventShape
+		if t := r.TypeIndex(); r.Fixed() && t < len(shapes) && shapes[t] != nil {
+			sh = shapes[t]
+		} else {
+			sh = newThreadEventShape(r)
+			if r.Fixed() {
+				if t >= len(shapes) {
+					shapes = append(shapes, make([]*threadEventShape, t+1-len(shapes))...)
+				}
+				shapes[t] = sh
+			}
 		}
 		if !sh.thread {
 			return nil
@@ -198,25 +230,30 @@ func (l *Lakehouse) decodeThreadBlock(ctx context.Context, b catalog.Block, m *s
 		if sh.err != nil {
 			return sh.err
 		}
-		ticks, isInt := obj.Members[sh.time].Value.I64()
+		ticks, isInt := r.Int64(sh.time)
 		if !isInt {
-			return fmt.Errorf("%s: member time is %s, want an integer", obj.TypeName, obj.Members[sh.time].Value.Kind())
+			return fmt.Errorf("%s: member time is %s, want an integer", r.TypeName(), r.Member(sh.time).Kind())
 		}
-		desc, isObj := obj.Members[sh.desc].Value.Object()
+		dv := r.Member(sh.desc)
+		desc, isObj := dv.Object()
 		if !isObj || desc == nil {
-			return fmt.Errorf("%s: member %s is %s, want an object", obj.TypeName, obj.Members[sh.desc].Name, obj.Members[sh.desc].Value.Kind())
+			return fmt.Errorf("%s: member %s is %s, want an object", r.TypeName(), r.MemberName(sh.desc), dv.Kind())
 		}
 		name := ""
 		if sh.named {
-			n, isStr := obj.Members[sh.name].Value.Str()
+			nv := r.Member(sh.name)
+			n, isStr := nv.Str()
 			if !isStr {
-				return fmt.Errorf("%s: member name is %s, want a string", obj.TypeName, obj.Members[sh.name].Value.Kind())
+				return fmt.Errorf("%s: member name is %s, want a string", r.TypeName(), nv.Kind())
 			}
 			name = n
 		}
+		if !r.Fixed() {
+			dynamic = true
+		}
 		st, err := sites.get(desc, sh.named, name)
 		if err != nil {
-			return fmt.Errorf("%s: %w", obj.TypeName, err)
+			return fmt.Errorf("%s: %w", r.TypeName(), err)
 		}
 		d.events = append(d.events, threadEvent{index: idx, ns: m.conv.nanos(ticks), site: st, begin: sh.begin})
 		return nil
@@ -224,27 +261,33 @@ func (l *Lakehouse) decodeThreadBlock(ctx context.Context, b catalog.Block, m *s
 	if d.err != nil {
 		d.events = nil
 	}
+	if dynamic {
+		for _, st := range sites.list {
+			st.name, st.target, st.filename = strings.Clone(st.name), strings.Clone(st.target), strings.Clone(st.filename)
+		}
+	}
 	d.sites = sites.list
 	return d
 }
 
 // threadEventShape is where the members a thread event needs are in the
-// objects of one type (the decoder gives every object of a type the same
+// records of one type (every fixed-size record of a type has the same
 // members in the same order).
 type threadEventShape struct {
-	typeName             string
 	thread, begin, named bool
 	time, desc, name     int
-	memberNames          []string
 	err                  error // the type lacks a member
 }
 
-func newThreadEventShape(obj *transit.Object) threadEventShape {
-	sh := threadEventShape{typeName: obj.TypeName, time: -1, desc: -1, name: -1}
-	sh.begin, sh.named, sh.thread = threadEventKind(obj.TypeName)
-	for i, f := range obj.Members {
-		sh.memberNames = append(sh.memberNames, f.Name)
-		switch f.Name {
+func newThreadEventShape(r *transit.Record) *threadEventShape {
+	sh := &threadEventShape{time: -1, desc: -1, name: -1}
+	typeName := r.TypeName()
+	sh.begin, sh.named, sh.thread = threadEventKind(typeName)
+	if !sh.thread {
+		return sh
+	}
+	for i := range r.NumMembers() {
+		switch r.MemberName(i) {
 		case "time":
 			sh.time = i
 		case "thread_span_desc", "thread_span_location", "span_desc", "span_location", "desc", "location":
@@ -257,69 +300,68 @@ func newThreadEventShape(obj *transit.Object) threadEventShape {
 	}
 	switch {
 	case sh.time < 0:
-		sh.err = fmt.Errorf("%s: no member time", obj.TypeName)
+		sh.err = fmt.Errorf("%s: no member time", typeName)
 	case sh.desc < 0:
-		sh.err = fmt.Errorf("%s: no span descriptor", obj.TypeName)
+		sh.err = fmt.Errorf("%s: no span descriptor", typeName)
 	case sh.named && sh.name < 0:
-		sh.err = fmt.Errorf("%s: no member name", obj.TypeName)
+		sh.err = fmt.Errorf("%s: no member name", typeName)
 	}
 	return sh
 }
 
-// findShape returns the shape of obj's type, if known and obj has the
-// same members.
-func findShape(shapes []threadEventShape, obj *transit.Object) *threadEventShape {
-	for i := range shapes {
-		sh := &shapes[i]
-		if sh.typeName != obj.TypeName || len(sh.memberNames) != len(obj.Members) {
-			continue
-		}
-		same := true
-		for j, n := range sh.memberNames {
-			if obj.Members[j].Name != n {
-				same = false
-				break
-			}
-		}
-		if same {
-			return sh
+// blockSites maps the descriptors of one block to span sites, numbered
+// in list. A block has few sites: they are looked up in recent first.
+type blockSites struct {
+	byDesc map[*transit.Object]int32 // unnamed spans
+	named  map[siteKey]int32
+	list   []*spanSite
+	recent []recentSite // the first sites met, searched linearly
+}
+
+// recentSite is one entry of blockSites.recent.
+type recentSite struct {
+	desc  *transit.Object
+	named bool
+	name  string
+	i     int32
+}
+
+// maxRecentSites bounds blockSites.recent.
+const maxRecentSites = 16
+
+// get returns the number of the site of a span descriptor (with name, of
+// a named span's location).
+func (bs *blockSites) get(desc *transit.Object, named bool, name string) (int32, error) {
+	for k := range bs.recent {
+		if r := &bs.recent[k]; r.desc == desc && r.named == named && (!named || r.name == name) {
+			return r.i, nil
 		}
 	}
-	return nil
-}
-
-// blockSites maps the descriptors of one block to span sites.
-type blockSites struct {
-	byDesc map[*transit.Object]*spanSite // unnamed spans
-	named  map[siteKey]*spanSite
-	list   []*spanSite
-}
-
-// get returns the site of a span descriptor (with name, of a named span's
-// location).
-func (bs *blockSites) get(desc *transit.Object, named bool, name string) (*spanSite, error) {
 	if !named {
-		if st, ok := bs.byDesc[desc]; ok {
-			return st, nil
+		if i, ok := bs.byDesc[desc]; ok {
+			return i, nil
 		}
-	} else if st, ok := bs.named[siteKey{desc, name}]; ok {
-		return st, nil
+	} else if i, ok := bs.named[siteKey{desc, name}]; ok {
+		return i, nil
 	}
 	site, err := siteOf(desc, !named)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if named {
 		site.name = name
 	}
-	st := &site
+	i := int32(len(bs.list))
 	if named {
-		bs.named[siteKey{desc, name}] = st
+		bs.named[siteKey{desc, name}] = i
 	} else {
-		bs.byDesc[desc] = st
+		bs.byDesc[desc] = i
 	}
-	bs.list = append(bs.list, st)
-	return st, nil
+	bs.list = append(bs.list, &site)
+	if len(bs.recent) < maxRecentSites {
+		bs.recent = append(bs.recent, recentSite{desc: desc, named: named, name: name, i: i})
+	}
+	return i, nil
 }
 
 // siteKey identifies a span site within a block: its descriptor, and the
@@ -369,39 +411,54 @@ func newSpanWriter(s *sink, root *spanSite) *spanWriter {
 	}
 }
 
-// write appends spans.
+// write appends spans. The time and id columns are appended on another
+// goroutine while this one appends the site columns (only it touches the
+// sites' hash and dictionary indices).
 func (w *spanWriter) write(spans []span) error {
 	n := len(spans)
-	w.ids.Reserve(n)
-	w.par.Reserve(n)
-	w.depth.Reserve(n)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.ids.Reserve(n)
+		w.par.Reserve(n)
+		w.depth.Reserve(n)
+		w.begin.Reserve(n)
+		w.end.Reserve(n)
+		w.dur.Reserve(n)
+		for i := range spans {
+			sp := &spans[i]
+			w.ids.UnsafeAppend(sp.id)
+			w.par.UnsafeAppend(sp.parent)
+			w.depth.UnsafeAppend(sp.depth)
+			w.begin.UnsafeAppend(arrow.Timestamp(sp.begin))
+			w.end.UnsafeAppend(arrow.Timestamp(sp.end))
+			w.dur.UnsafeAppend(sp.end - sp.begin)
+			w.s.noteRow(sp.begin, sp.end)
+		}
+	}()
+	err := w.writeSites(spans)
+	<-done
+	return err
+}
+
+// writeSites appends the site columns of spans: hash, name, target,
+// filename and line.
+func (w *spanWriter) writeSites(spans []span) error {
+	n := len(spans)
 	w.hash.Reserve(n)
-	w.begin.Reserve(n)
-	w.end.Reserve(n)
-	w.dur.Reserve(n)
 	w.line.Reserve(n)
 	c := w.s.c
 	for i := range 3 {
 		c.d[7+i].pending = slices.Grow(c.d[7+i].pending, n)
 	}
 	for i := range spans {
-		sp := &spans[i]
-		st := sp.site
-		if !st.written {
-			st.hash = spanHash(*st)
-		}
-		w.ids.UnsafeAppend(sp.id)
-		w.par.UnsafeAppend(sp.parent)
-		w.depth.UnsafeAppend(sp.depth)
-		w.hash.UnsafeAppend(st.hash)
-		w.begin.UnsafeAppend(arrow.Timestamp(sp.begin))
-		w.end.UnsafeAppend(arrow.Timestamp(sp.end))
-		w.dur.UnsafeAppend(sp.end - sp.begin)
+		st := spans[i].site
 		if st.written {
 			for j := range 3 {
 				c.d[7+j].pending = append(c.d[7+j].pending, st.dictIndex[j])
 			}
 		} else {
+			st.hash = spanHash(*st)
 			for j, v := range [...]string{st.name, st.target, st.filename} {
 				if err := c.d[7+j].add(v); err != nil {
 					return err
@@ -410,8 +467,8 @@ func (w *spanWriter) write(spans []span) error {
 			}
 			st.written = true
 		}
+		w.hash.UnsafeAppend(st.hash)
 		w.line.UnsafeAppend(st.line)
-		w.s.noteRow(sp.begin, sp.end)
 	}
 	return nil
 }

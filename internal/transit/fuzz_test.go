@@ -15,6 +15,38 @@ func checkParseError(t *testing.T, err error) {
 	}
 }
 
+// scanRecordStrings formats what ScanRecords presents the way the other
+// fuzz targets format objects, checking Int64 against Member on the way.
+func scanRecordStrings(t *testing.T, buf []byte, udts []UserDefinedType, deps Dependencies) ([]string, error) {
+	var out []string
+	err := ScanRecords(buf, udts, deps, func(r *Record) error {
+		o := &Object{TypeName: r.TypeName()}
+		for j := range r.NumMembers() {
+			v := r.Member(j)
+			want, wantOK := v.I64()
+			if got, ok := r.Int64(j); got != want || ok != wantOK {
+				t.Fatalf("%s member %d: Int64 = %d, %v; Member(j).I64() = %d, %v", r.TypeName(), j, got, ok, want, wantOK)
+			}
+			o.Members = append(o.Members, Field{Name: r.MemberName(j), Value: v})
+		}
+		out = append(out, ObjectValue(o).String())
+		return nil
+	})
+	return out, err
+}
+
+// checkSameScan fails unless ScanRecords saw what ParseObjects did.
+func checkSameScan(t *testing.T, buf []byte, udts []UserDefinedType, deps Dependencies, parsed []string, err error) {
+	t.Helper()
+	recs, recErr := scanRecordStrings(t, buf, udts, deps)
+	if (err == nil) != (recErr == nil) || (err != nil && err.Error() != recErr.Error()) {
+		t.Fatalf("ScanRecords error %v, ParseObjects error %v", recErr, err)
+	}
+	if !slices.Equal(parsed, recs) {
+		t.Fatalf("ScanRecords saw %q, ParseObjects %q", recs, parsed)
+	}
+}
+
 func FuzzParseDependencies(f *testing.F) {
 	f.Add(handDeps)
 	f.Add(handDeps[:60])
@@ -67,6 +99,7 @@ func FuzzParseObjects(f *testing.F) {
 		if !slices.Equal(parsed, scanned) {
 			t.Fatalf("ScanObjects saw %q, ParseObjects %q", scanned, parsed)
 		}
+		checkSameScan(t, buf, udts, deps, parsed, err)
 	})
 }
 
@@ -111,5 +144,6 @@ func FuzzParseMetadata(f *testing.F) {
 		if !slices.Equal(parsed, scanned) {
 			t.Fatalf("ScanObjects saw %q, ParseObjects %q", scanned, parsed)
 		}
+		checkSameScan(t, objBuf, objUDTs, deps, parsed, err)
 	})
 }

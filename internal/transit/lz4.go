@@ -36,12 +36,42 @@ func Compress(dst, src []byte) ([]byte, error) {
 // Decompress decodes one LZ4 frame, refusing output larger than
 // MaxDecompressedSize.
 func Decompress(src []byte) ([]byte, error) {
+	var d Decompressor
+	return d.decompress(src, nil)
+}
+
+// Decompressor decodes LZ4 frames as Decompress does, reusing its reader
+// and output buffer from one frame to the next. The buffer returned by
+// Decompress is overwritten by the next call. The zero value is ready;
+// it is not safe for concurrent use.
+type Decompressor struct {
+	r   *lz4.Reader
+	src bytes.Reader
+	out []byte
+}
+
+// Decompress decodes src into the decompressor's buffer.
+func (d *Decompressor) Decompress(src []byte) ([]byte, error) {
+	out, err := d.decompress(src, d.out[:0])
+	if err != nil {
+		return nil, err
+	}
+	d.out = out
+	return out, nil
+}
+
+func (d *Decompressor) decompress(src, dst []byte) ([]byte, error) {
 	if err := checkLZ4Frame(src); err != nil {
 		return nil, err
 	}
-	r := lz4.NewReader(bytes.NewReader(src))
-	var out bytes.Buffer
-	n, err := io.Copy(&out, io.LimitReader(r, MaxDecompressedSize+1))
+	d.src.Reset(src)
+	if d.r == nil {
+		d.r = lz4.NewReader(&d.src)
+	} else {
+		d.r.Reset(&d.src)
+	}
+	out := bytes.NewBuffer(dst)
+	n, err := io.Copy(out, io.LimitReader(d.r, MaxDecompressedSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("lz4 decompress: %w", err)
 	}

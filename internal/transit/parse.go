@@ -100,12 +100,9 @@ func (p *parser) frame(off int) (record, error) {
 
 // pod decodes a fixed-size record as an object.
 func (p *parser) pod(r *record, deps Dependencies) (*Object, error) {
-	l, err := p.ts.compile(r.index)
+	l, err := p.fixedLayout(r)
 	if err != nil {
 		return nil, err
-	}
-	if l.udt.IsReference {
-		return nil, fmt.Errorf("reference type %q cannot be a record", l.udt.Name)
 	}
 	v, err := readPOD(l, r.c.b, deps, p.reuse)
 	if err != nil {

@@ -46,6 +46,21 @@ type memberPlan struct {
 	kind   memberKind
 	off    int
 	nested *layout
+	// refs caches the last dependencies a reference member resolved to
+	// (ScanRecords: one scan has one set of dependencies).
+	refs [refCacheSize]cachedRef
+	next int // the refs entry to replace next
+}
+
+// refCacheSize is the number of ids a reference member remembers; the
+// events of a block mostly cycle through a few descriptors.
+const refCacheSize = 8
+
+// cachedRef is one resolved reference.
+type cachedRef struct {
+	ok bool
+	id uint64
+	v  Value
 }
 
 // layout is a UserDefinedType checked once and turned into a reading plan.
@@ -59,6 +74,10 @@ type layout struct {
 	// scratch is the object records of this type are decoded into by
 	// ScanObjects (top-level records only; nested objects are allocated).
 	scratch *Object
+	// vals and slots hold the nested and reference members of the record
+	// ScanRecords is presenting (slots: entries of the member's refs).
+	vals  []Value
+	slots []int8
 }
 
 // typeSet holds the compiled layouts of one stream's type list.
