@@ -1,13 +1,12 @@
 package flightsql
 
 import (
-	"encoding/hex"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/micromegas-go/micromegas/internal/sqlliteral"
 )
 
 // placeholder is one parameter marker found in SQL text: "?" or "$N".
@@ -184,7 +183,7 @@ func InterpolateParams(sql string, params []any) (string, error) {
 	var b strings.Builder
 	last := 0
 	for _, m := range marks {
-		lit, err := sqlLiteral(params[m.index])
+		lit, err := sqlliteral.Literal(params[m.index])
 		if err != nil {
 			return "", fmt.Errorf("parameter %d: %w", m.index+1, err)
 		}
@@ -196,86 +195,4 @@ func InterpolateParams(sql string, params []any) (string, error) {
 	}
 	b.WriteString(sql[last:])
 	return b.String(), nil
-}
-
-// sqlLiteral renders v as a DuckDB literal.
-func sqlLiteral(v any) (string, error) {
-	switch x := v.(type) {
-	case nil:
-		return "NULL", nil
-	case bool:
-		if x {
-			return "TRUE", nil
-		}
-		return "FALSE", nil
-	case int:
-		return signed(int64(x)), nil
-	case int8:
-		return signed(int64(x)), nil
-	case int16:
-		return signed(int64(x)), nil
-	case int32:
-		return signed(int64(x)), nil
-	case int64:
-		return signed(x), nil
-	case uint:
-		return strconv.FormatUint(uint64(x), 10), nil
-	case uint8:
-		return strconv.FormatUint(uint64(x), 10), nil
-	case uint16:
-		return strconv.FormatUint(uint64(x), 10), nil
-	case uint32:
-		return strconv.FormatUint(uint64(x), 10), nil
-	case uint64:
-		return strconv.FormatUint(x, 10), nil
-	case float32:
-		return float(float64(x)), nil
-	case float64:
-		return float(x), nil
-	case string:
-		if strings.IndexByte(x, 0) >= 0 {
-			return "", fmt.Errorf("strings cannot contain NUL bytes")
-		}
-		if !utf8.ValidString(x) {
-			return "", fmt.Errorf("string is not valid UTF-8; bind it as binary")
-		}
-		return "'" + strings.ReplaceAll(x, "'", "''") + "'", nil
-	case []byte:
-		var b strings.Builder
-		b.WriteString("CAST('")
-		for _, c := range x {
-			b.WriteString(`\x`)
-			b.WriteString(hex.EncodeToString([]byte{c}))
-		}
-		b.WriteString("' AS BLOB)")
-		return b.String(), nil
-	case time.Time:
-		return "CAST('" + x.UTC().Format("2006-01-02 15:04:05.999999999") + "' AS TIMESTAMP_NS)", nil
-	}
-	return "", fmt.Errorf("unsupported parameter type %T", v)
-}
-
-func signed(v int64) string {
-	s := strconv.FormatInt(v, 10)
-	if v < 0 {
-		return "(" + s + ")"
-	}
-	return s
-}
-
-func float(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "CAST('NaN' AS DOUBLE)"
-	case math.IsInf(v, 1):
-		return "CAST('Infinity' AS DOUBLE)"
-	case math.IsInf(v, -1):
-		return "CAST('-Infinity' AS DOUBLE)"
-	}
-	s := strconv.FormatFloat(v, 'g', -1, 64)
-	if !strings.ContainsAny(s, ".eEn") {
-		s += ".0" // keep it a DOUBLE, not an INTEGER
-	}
-	s = "CAST(" + s + " AS DOUBLE)"
-	return s
 }

@@ -2,16 +2,14 @@ package lakehouse
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/micromegas-go/micromegas/internal/engine"
+
+	"github.com/micromegas-go/micromegas/internal/sqlliteral"
 )
 
 // QueryParams is Query with args bound to the parameter markers of sql
@@ -121,7 +119,7 @@ func (l *Lakehouse) bindTableArgs(sql string, args []any) (text string, rest []a
 		b.WriteString(sql[last:m.start])
 		last = m.end
 		if inCall(m) {
-			lit, err := literal(args[m.index])
+			lit, err := sqlliteral.Literal(args[m.index])
 			if err != nil {
 				return "", nil, &QueryError{fmt.Errorf("parameter %d: %w", m.index+1, err)}
 			}
@@ -162,47 +160,4 @@ func valueCount(n int) string {
 		return "1 value was"
 	}
 	return strconv.Itoa(n) + " values were"
-}
-
-// literal renders a parameter value as a DuckDB literal, for the
-// arguments of table functions, which the lakehouse evaluates itself.
-func literal(v any) (string, error) {
-	switch x := v.(type) {
-	case nil:
-		return "NULL", nil
-	case bool:
-		return strings.ToUpper(strconv.FormatBool(x)), nil
-	case int:
-		return "(" + strconv.Itoa(x) + ")", nil
-	case int8, int16, int32, int64:
-		return fmt.Sprintf("(%d)", x), nil
-	case uint, uint8, uint16, uint32, uint64:
-		return fmt.Sprintf("%d", x), nil
-	case float32:
-		return floatLiteral(float64(x)), nil
-	case float64:
-		return floatLiteral(x), nil
-	case string:
-		if strings.IndexByte(x, 0) >= 0 || !utf8.ValidString(x) {
-			return "", fmt.Errorf("a table function argument must be valid UTF-8 without NUL bytes")
-		}
-		return "'" + strings.ReplaceAll(x, "'", "''") + "'", nil
-	case []byte:
-		return "from_hex('" + hex.EncodeToString(x) + "')", nil
-	case time.Time:
-		return timestampLiteral(x), nil
-	}
-	return "", fmt.Errorf("unsupported value type %T for a table function argument", v)
-}
-
-func floatLiteral(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "CAST('NaN' AS DOUBLE)"
-	case math.IsInf(v, 1):
-		return "CAST('Infinity' AS DOUBLE)"
-	case math.IsInf(v, -1):
-		return "CAST('-Infinity' AS DOUBLE)"
-	}
-	return "CAST(" + strconv.FormatFloat(v, 'g', -1, 64) + " AS DOUBLE)"
 }

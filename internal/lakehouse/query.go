@@ -15,6 +15,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/engine"
+
+	"github.com/micromegas-go/micromegas/internal/sqlliteral"
 )
 
 // QueryOptions are the per-query settings of a client.
@@ -363,13 +365,8 @@ func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, p
 // filter restricts a table to the query's time range.
 func (q *queryPlan) filter(t *engine.Table, v *viewSet) {
 	if q.opts.hasRange() && v.timeFilter != nil {
-		t.Filter = v.timeFilter(timestampLiteral(q.opts.Begin), timestampLiteral(q.opts.End))
+		t.Filter = v.timeFilter(sqlliteral.Timestamp(q.opts.Begin), sqlliteral.Timestamp(q.opts.End))
 	}
-}
-
-// timestampLiteral is a DuckDB TIMESTAMP_NS literal of t.
-func timestampLiteral(t time.Time) string {
-	return "CAST('" + t.UTC().Format("2006-01-02 15:04:05.999999999") + "' AS TIMESTAMP_NS)"
 }
 
 // writeTemp writes the rows of s to a per-query Parquet file in the cache
