@@ -3,13 +3,13 @@ package flightsql
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/micromegas-go/micromegas/internal/arrowvalue"
 )
 
 // maxParamBytes bounds the encoded parameters of one statement: they
@@ -94,58 +94,14 @@ func paramValues(rec arrow.RecordBatch) ([]any, error) {
 }
 
 func paramValue(arr arrow.Array, i int) (any, error) {
-	if arr.IsNull(i) {
-		return nil, nil
-	}
-	switch a := arr.(type) {
-	case *array.Null:
-		return nil, nil
-	case *array.Boolean:
-		return a.Value(i), nil
-	case *array.Int8:
-		return int64(a.Value(i)), nil
-	case *array.Int16:
-		return int64(a.Value(i)), nil
-	case *array.Int32:
-		return int64(a.Value(i)), nil
-	case *array.Int64:
-		return a.Value(i), nil
-	case *array.Uint8:
-		return uint64(a.Value(i)), nil
-	case *array.Uint16:
-		return uint64(a.Value(i)), nil
-	case *array.Uint32:
-		return uint64(a.Value(i)), nil
-	case *array.Uint64:
-		return a.Value(i), nil
-	case *array.Float32:
-		return float64(a.Value(i)), nil
-	case *array.Float64:
-		return a.Value(i), nil
-	case *array.String: // strings point into the batch: copy them
-		return strings.Clone(a.Value(i)), nil
-	case *array.LargeString:
-		return strings.Clone(a.Value(i)), nil
-	case *array.StringView:
-		return strings.Clone(a.Value(i)), nil
-	case *array.Binary:
-		return bytes.Clone(a.Value(i)), nil
-	case *array.LargeBinary:
-		return bytes.Clone(a.Value(i)), nil
-	case *array.Timestamp:
-		unit := a.DataType().(*arrow.TimestampType).Unit
-		return a.Value(i).ToTime(unit).UTC(), nil
-	case *array.Time64:
+	if a, ok := arr.(*array.Time64); ok && !a.IsNull(i) {
 		// The arrow-go database/sql driver sends time.Time arguments as
 		// time64[ns] holding Unix nanoseconds, not a time of day.
 		unit := a.DataType().(*arrow.Time64Type).Unit
 		return time.Unix(0, int64(a.Value(i))*int64(unit.Multiplier())).UTC(), nil
-	case *array.Date32:
-		return a.Value(i).ToTime().UTC(), nil
-	case *array.Date64:
-		return a.Value(i).ToTime().UTC(), nil
-	case *array.Dictionary:
-		return paramValue(a.Dictionary(), a.GetValueIndex(i))
+	}
+	if v, ok := arrowvalue.At(arr, i); ok {
+		return v, nil
 	}
 	return nil, fmt.Errorf("unsupported parameter type: bind booleans, integers, floats, strings, binary or timestamps")
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/micromegas-go/micromegas/internal/arrowvalue"
 	"github.com/micromegas-go/micromegas/internal/engine"
 )
 
@@ -238,52 +238,11 @@ func (q *queryPlan) evalArgs(ctx context.Context, c call) ([]any, error) {
 	return args, nil
 }
 
-// argValue converts cell i of col to the Go value of a TableCall argument.
+// argValue converts cell i of col to the Go value of a TableCall argument;
+// a type without one is passed as its text.
 func argValue(col arrow.Array, i int) any {
-	if col.IsNull(i) {
-		return nil
-	}
-	switch a := col.(type) {
-	case *array.String:
-		return strings.Clone(a.Value(i))
-	case *array.LargeString:
-		return strings.Clone(a.Value(i))
-	case *array.StringView:
-		return strings.Clone(a.Value(i))
-	case *array.Int8:
-		return int64(a.Value(i))
-	case *array.Int16:
-		return int64(a.Value(i))
-	case *array.Int32:
-		return int64(a.Value(i))
-	case *array.Int64:
-		return a.Value(i)
-	case *array.Uint8:
-		return uint64(a.Value(i))
-	case *array.Uint16:
-		return uint64(a.Value(i))
-	case *array.Uint32:
-		return uint64(a.Value(i))
-	case *array.Uint64:
-		return a.Value(i)
-	case *array.Float32:
-		return float64(a.Value(i))
-	case *array.Float64:
-		return a.Value(i)
-	case *array.Boolean:
-		return a.Value(i)
-	case *array.Timestamp:
-		return a.Value(i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC()
-	case *array.Date32:
-		return a.Value(i).ToTime().UTC()
-	case *array.Date64:
-		return a.Value(i).ToTime().UTC()
-	case *array.Binary:
-		return append([]byte(nil), a.Value(i)...)
-	case *array.LargeBinary:
-		return append([]byte(nil), a.Value(i)...)
-	case *array.Dictionary:
-		return argValue(a.Dictionary(), a.GetValueIndex(i))
+	if v, ok := arrowvalue.At(col, i); ok {
+		return v
 	}
 	return strings.Clone(col.ValueStr(i))
 }
