@@ -227,6 +227,58 @@ func (s *LogSite) logDeferred(sys *system, t int64, props *PropertySet, args []a
 	return true
 }
 
+// logDeferred1 is logDeferred for the most common call, one argument: the
+// same event, without the per-argument arrays and loops (logf chooses).
+func (s *LogSite) logDeferred1(sys *system, t int64, props *PropertySet, a any) bool {
+	if !s.planOK || len(s.deferOps) != 1 {
+		return false
+	}
+	op := &s.deferOps[0]
+	var kind uint8
+	var val uint64
+	var size int
+	if v, ok := a.(int); ok && op.accepts&groupSigned != 0 {
+		// The most common argument: one comparison, sizes inline.
+		kind, val = argInt, uint64(v)
+		u, sign := val, 0
+		if v < 0 {
+			u, sign = -u, 1
+		}
+		size = max(deferredHeader+9, s.wireBase(props)+sign+decDigits(u))
+	} else {
+		var group uint8
+		kind, group, val = argKind(a)
+		if op.accepts&group == 0 || group == groupFloat && !finite(val) {
+			return false
+		}
+		raw, wire := argSizes(op, kind, group, val)
+		size = max(deferredHeader+raw, s.wireBase(props)+wire)
+	}
+	if size > maxDeferredSize || size > sys.capacity[kindLog]-maxObjectSize {
+		return false
+	}
+	sh, pid := sys.acquireShard()
+	w := &sh.writers[kindLog]
+	b := w.reserve(size)
+	s.putDeferredHeader(b, t, props, 1)
+	putDeferredArg(b[deferredHeader:], kind, val, a)
+	w.commit(size)
+	sys.releaseShard(pid)
+	if s.level <= sys.triggerLevel {
+		sys.keepRecent()
+	}
+	return true
+}
+
+// wireBase returns the bytes of the wire event a deferred event becomes,
+// before its arguments' text.
+func (s *LogSite) wireBase(props *PropertySet) int {
+	if props != nil {
+		return taggedLogHeader + dynStringHeader + s.litLen
+	}
+	return logStringHeader + dynStringHeader + s.litLen
+}
+
 // deferredSize returns the bytes a deferred event for args reserves in a
 // log buffer of capacity bytes, filling da, or 0 when the call must be
 // formatted at once.
@@ -235,10 +287,7 @@ func (s *LogSite) deferredSize(capacity int, props *PropertySet, args []any, da 
 	if !s.planOK || len(args) != len(ops) || len(args) > maxDeferredArgs {
 		return 0
 	}
-	raw, wire := deferredHeader, logStringHeader+dynStringHeader+s.litLen
-	if props != nil {
-		wire += taggedLogHeader - logStringHeader
-	}
+	raw, wire := deferredHeader, s.wireBase(props)
 	for i, a := range args {
 		kind, group, val := argKind(a)
 		op := &ops[i]
@@ -260,6 +309,15 @@ func (s *LogSite) deferredSize(capacity int, props *PropertySet, args []any, da 
 // writeDeferred writes a deferred event into b, of the size deferredSize
 // returned.
 func (s *LogSite) writeDeferred(b []byte, t int64, props *PropertySet, da *deferredArgs, args []any) {
+	s.putDeferredHeader(b, t, props, len(args))
+	p := b[deferredHeader:]
+	for i, a := range args {
+		p = putDeferredArg(p, da.kinds[i], da.vals[i], a)
+	}
+}
+
+// putDeferredHeader writes the header of a deferred event filling b.
+func (s *LogSite) putDeferredHeader(b []byte, t int64, props *PropertySet, nargs int) {
 	var propsID uint64
 	if props != nil {
 		propsID = props.id
@@ -269,23 +327,23 @@ func (s *LogSite) writeDeferred(b []byte, t int64, props *PropertySet, da *defer
 	putU64(b[5:], s.id)
 	putU64(b[13:], propsID)
 	putI64(b[21:], t)
-	b[29] = uint8(len(args))
-	p := b[deferredHeader:]
-	for i := range args {
-		k := da.kinds[i]
-		p[0] = k
-		switch k {
-		case argString:
-			v := args[i].(string)
-			p[1], p[2] = byte(len(v)), byte(len(v)>>8)
-			copy(p[3:], v)
-			p = p[3+len(v):]
-		case argBool:
-			p[1] = byte(da.vals[i])
-			p = p[2:]
-		default:
-			putU64(p[1:], da.vals[i])
-			p = p[9:]
-		}
+	b[29] = uint8(nargs)
+}
+
+// putDeferredArg writes argument a, of the kind and value argKind gave,
+// at the beginning of p and returns the rest of p.
+func putDeferredArg(p []byte, kind uint8, val uint64, a any) []byte {
+	p[0] = kind
+	switch kind {
+	case argString:
+		v := a.(string)
+		p[1], p[2] = byte(len(v)), byte(len(v)>>8)
+		copy(p[3:], v)
+		return p[3+len(v):]
+	case argBool:
+		p[1] = byte(val)
+		return p[2:]
 	}
+	putU64(p[1:], val)
+	return p[9:]
 }

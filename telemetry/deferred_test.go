@@ -32,7 +32,7 @@ func deferredCases() []struct {
 		{fmtCase{"%f %e %g %v", []any{math.MaxFloat64, -math.SmallestNonzeroFloat64, 1e-5, math.Copysign(0, -1)}, true}, true},
 		{fmtCase{"%v %v %.2f", []any{float32(16777216.0), float32(-0.1), float32(2.675)}, true}, true},
 		{fmtCase{"%t|%v", []any{true, false}, true}, true},
-		{fmtCase{"value=%d|%d|%d|%v", []any{math.MaxInt64, -1000000000000, 9999999999, 10000000000}, true}, true},
+		{fmtCase{"value=%d|%d|%d|%v", []any{int64(math.MaxInt64), int64(-1000000000000), int64(9999999999), int64(10000000000)}, true}, true},
 		{fmtCase{"value=%x|%X|%v|%d|%d", []any{uint64(math.MaxUint64), -1, 99, 0, -9}, true}, true},
 		{fmtCase{"%d%d%d%d%d%d%d%d", []any{1, 2, 3, 4, 5, 6, 7, 8}, true}, true},
 		{fmtCase{"%d%d%d%d%d%d%d%d%d", []any{1, 2, 3, 4, 5, 6, 7, 8, 9}, true}, false}, // too many arguments

@@ -186,9 +186,20 @@ func (s *LogSite) logf(props *PropertySet, args []any) {
 		return
 	}
 	t := now()
-	if s.logDeferred(sys, t, props, args) {
-		return
+	var deferred bool
+	if len(args) == 1 {
+		deferred = s.logDeferred1(sys, t, props, args[0])
+	} else {
+		deferred = s.logDeferred(sys, t, props, args)
 	}
+	if !deferred {
+		s.logFormatted(sys, t, props, args)
+	}
+}
+
+// logFormatted formats the message in the calling goroutine (logf's
+// path when the call cannot be deferred).
+func (s *LogSite) logFormatted(sys *system, t int64, props *PropertySet, args []any) {
 	var stack [fmtStackSize]byte
 	writeLogText(sys, s, t, props, s.appendMessage(stack[:0], args))
 }

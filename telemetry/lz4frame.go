@@ -66,9 +66,10 @@ func (c *lz4Compressor) appendFrame(dst, src []byte, raw bool) []byte {
 		}
 		if size >= n { // incompressible, or raw: store it as is
 			dst = append(dst[:at+4], src[:n]...)
-			size = n | 1<<31
+			binary.LittleEndian.PutUint32(dst[at:], uint32(n)|1<<31)
+		} else {
+			binary.LittleEndian.PutUint32(dst[at:], uint32(size))
 		}
-		binary.LittleEndian.PutUint32(dst[at:], uint32(size))
 		src = src[n:]
 	}
 	return binary.LittleEndian.AppendUint32(dst, 0) // end mark
@@ -77,7 +78,7 @@ func (c *lz4Compressor) appendFrame(dst, src []byte, raw bool) []byte {
 // appendBlock appends the LZ4 block of src (at most lz4BlockMax bytes);
 // dst has room for lz4FrameBound(len(src)).
 func (c *lz4Compressor) appendBlock(dst, src []byte) []byte {
-	if c.base == 0 || c.base+len(src) >= 1<<31 {
+	if c.base == 0 || int64(c.base)+int64(len(src)) >= 1<<31 {
 		clear(c.table[:])
 		c.base = 1
 	}

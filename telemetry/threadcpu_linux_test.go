@@ -1,0 +1,45 @@
+package telemetry
+
+import (
+	"runtime"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// threadCPU returns the CPU time consumed by the calling OS thread.
+func threadCPU() int64 {
+	var ts syscall.Timespec
+	const clockThreadCPUTimeID = 3
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTimeID, uintptr(unsafe.Pointer(&ts)), 0)
+	return ts.Nano()
+}
+
+// BenchmarkThreadCPU measures the calling goroutine's own CPU time per
+// event (the goroutine locked to its thread): unlike wall time, it does
+// not count the time other processes take the core, so it stays
+// comparable on a loaded machine. One goroutine; blocks discarded.
+//
+//	go test -run '^$' -bench ThreadCPU -count 5 ./telemetry/
+func BenchmarkThreadCPU(b *testing.B) {
+	cases := []struct {
+		name string
+		f    func(i int)
+	}{
+		{"static_log", func(int) { benchStatic.Log() }},
+		{"formatted_log_int", func(i int) { benchFmt.Logf(i) }},
+		{"int_metric", func(i int) { benchInt.RecordInt(uint64(i)) }},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			startBench(b)
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			t0 := threadCPU()
+			for i := range b.N {
+				c.f(i)
+			}
+			b.ReportMetric(float64(threadCPU()-t0)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
