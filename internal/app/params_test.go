@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	_ "github.com/apache/arrow-go/v18/arrow/flight/flightsql/driver"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc/codes"
@@ -50,22 +51,7 @@ func TestQueryParametersRealEngine(t *testing.T) {
 
 	clients := map[string]paramClient{
 		"flightsql": {count: func(ctx context.Context, query string, args ...any) (int64, error) {
-			stmt, err := fl.Prepare(ctx, query)
-			if err != nil {
-				return 0, err
-			}
-			defer stmt.Close(ctx)
-			stmt.SetParameters(bindBatch(t, args...))
-			info, err := stmt.Execute(ctx)
-			if err != nil {
-				return 0, err
-			}
-			rdr, err := fl.DoGet(ctx, info.Endpoint[0].Ticket)
-			if err != nil {
-				return 0, err
-			}
-			defer rdr.Release()
-			return readCount(rdr)
+			return preparedCount(ctx, t, fl, query, args...)
 		}},
 		"database-sql": {count: func(ctx context.Context, query string, args ...any) (int64, error) {
 			var n int64
@@ -152,6 +138,85 @@ func TestQueryParametersRealEngine(t *testing.T) {
 			t.Error("database/sql accepted 1 argument for 2 parameters")
 		}
 	})
+}
+
+// preparedCount runs a count query as a Flight SQL prepared statement
+// with args bound by DoPut.
+func preparedCount(ctx context.Context, t *testing.T, fl *flightsql.Client, query string, args ...any) (int64, error) {
+	stmt, err := fl.Prepare(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close(ctx)
+	stmt.SetParameters(bindBatch(t, args...))
+	info, err := stmt.Execute(ctx)
+	if err != nil {
+		return 0, err
+	}
+	rdr, err := fl.DoGet(ctx, info.Endpoint[0].Ticket)
+	if err != nil {
+		return 0, err
+	}
+	defer rdr.Release()
+	return readCount(rdr)
+}
+
+// TestQueryParameterTimePruning checks end to end that time bounds bound
+// as parameters prune what a query reads, as literals do: a view_instance
+// query whose bound excludes every event converts no block of the
+// process, one whose bounds hold the events converts them, and both
+// count what the same query without usable bounds counts.
+func TestQueryParameterTimePruning(t *testing.T) {
+	a := startApp(t)
+	fx := emitTelemetry(t, a)
+	addr := a.FlightSQLAddr().String()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	fl := newFlightClient(t, addr)
+	db, err := sql.Open("flightsql", "flightsql://"+addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	converted := func() string {
+		t.Helper()
+		_, rows := queryRows(t, addr, `SELECT count(*) FROM list_partitions()
+			WHERE view_set_name = 'log_entries' AND view_instance_id = '`+fx.processID+`' AND num_rows > 0`)
+		return rows[0][0]
+	}
+	count := func(query string, args ...any) int64 {
+		t.Helper()
+		n, err := preparedCount(ctx, t, fl, query, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		return n
+	}
+
+	// After every event: nothing to convert, with either marker style.
+	later := fx.end.Add(time.Hour)
+	if n := count(`SELECT count(*) FROM view_instance('log_entries', ?) WHERE time > ?`, fx.processID, later); n != 0 {
+		t.Fatalf("count after the events: %d", n)
+	}
+	var n int64
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM view_instance('log_entries', $1) WHERE time > $2`,
+		fx.processID, later.Format(time.RFC3339Nano)).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("count after the events with $N markers: %d, %v", n, err)
+	}
+	if c := converted(); c != "0" {
+		t.Fatalf("%s partitions converted for a time range without events, want 0", c)
+	}
+	// Around the events: they are converted and counted, as without
+	// usable bounds.
+	if n := count(`SELECT count(*) FROM view_instance('log_entries', $1) WHERE time BETWEEN $2 AND $3`, fx.processID, fx.begin, fx.end); n != fixLines {
+		t.Fatalf("count within the events: %d, want %d", n, fixLines)
+	}
+	if c := converted(); c == "0" {
+		t.Fatal("no partition converted for the time range of the events")
+	}
+	if n := count(`SELECT count(*) FROM view_instance('log_entries', ?) WHERE (time > ?) OR false`, fx.processID, later); n != 0 {
+		t.Fatalf("unpruned count after the events: %d", n)
+	}
 }
 
 // readCount returns the first value of a count query.

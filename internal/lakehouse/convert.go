@@ -16,7 +16,7 @@ import (
 // block does not make its partition stale forever. For thread_spans the
 // blocks must all belong to one stream.
 func (l *Lakehouse) convertBlocks(ctx context.Context, v *viewSet, blocks []catalog.Block) (*sink, error) {
-	s := newSink(v.schema)
+	s := newSink(v.sinkSchema())
 	src := newSources(l.opts.Catalog)
 	if v.appendBlock == nil { // thread_spans
 		if len(blocks) == 0 {

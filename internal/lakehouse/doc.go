@@ -12,7 +12,9 @@
 // async_events of one process, thread_spans of one thread stream
 // (call trees rebuilt from begin/end events), all converted just in time.
 // Properties are MAP(VARCHAR, VARCHAR); strings are dictionary-encoded in
-// the files and read back as VARCHAR.
+// the files where spec 5.2 says so (dict16, log_stats included, and in
+// the files merges write from engine results: dictwriter.go) and read
+// back as VARCHAR.
 //
 // # Partitions
 //
@@ -83,11 +85,13 @@
 // table (a global view named once, or a view_instance call), with no OR
 // or CASE at that level and no ambiguity about the column. Lower bounds
 // come from columns never above a row's largest event time (time, end,
-// insert_time, end_time), upper bounds from columns never below its
-// smallest (time, begin, begin_time). The constants (literals, now() ±
-// INTERVAL for lower bounds) are evaluated by the engine and widened by a
-// second. Such a range only selects partitions and blocks; the WHERE
-// filters the rows, so results are those of the unpruned query.
+// insert_time, end_time, time_bin), upper bounds from columns never below
+// its smallest (time, begin, begin_time, time_bin). The constants
+// (literals, parameter markers bound to a time or a string and used once
+// in the query, now() ± INTERVAL for lower bounds) are evaluated by the
+// engine, markers with their bound values, and widened by a second. Such
+// a range only selects partitions and blocks; the WHERE filters the rows,
+// so results are those of the unpruned query.
 //
 // # SQL functions
 //

@@ -73,9 +73,23 @@ func (tl *testLake) rows(t testing.TB, sql string, opts QueryOptions) []string {
 }
 
 func (tl *testLake) tryRows(sql string, opts QueryOptions) ([]string, error) {
+	return tl.tryRowsArgs(sql, nil, opts)
+}
+
+// rowsArgs is rows with args bound to the parameter markers of sql.
+func (tl *testLake) rowsArgs(t testing.TB, sql string, args []any, opts QueryOptions) []string {
+	t.Helper()
+	out, err := tl.tryRowsArgs(sql, args, opts)
+	if err != nil {
+		t.Fatalf("query %q %v: %v", sql, args, err)
+	}
+	return out
+}
+
+func (tl *testLake) tryRowsArgs(sql string, args []any, opts QueryOptions) ([]string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rdr, err := tl.Query(ctx, sql, opts)
+	rdr, err := tl.QueryParams(ctx, sql, args, opts)
 	if err != nil {
 		return nil, err
 	}

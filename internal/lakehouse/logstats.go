@@ -119,7 +119,8 @@ func (v *viewSet) mergeQuery(source string) string {
 
 // writeQueried runs query over the Parquet files (the table merge_source)
 // and writes its rows as the file of a global partition beginning at
-// begin; it returns the file's key, size and row count.
+// begin, with the dictionary-encoded string columns of v's schema
+// (dictWriter); it returns the file's key, size and row count.
 func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Time, query string, files []string) (string, int64, int64, error) {
 	rdr, err := l.opts.Engine.Query(ctx, query, []engine.Table{{Name: "merge_source", Files: files}})
 	if err != nil {
@@ -129,17 +130,24 @@ func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Tim
 	key := partitionKey(v.name, GlobalInstance, begin)
 	var rows int64
 	size, err := l.writeObject(ctx, key, func(w io.Writer) error {
-		pw, err := engine.NewParquetWriter(w, rdr.Schema())
+		var pw *engine.ParquetWriter
+		dw := newDictWriter(rdr.Schema(), v.schema, func(rec arrow.RecordBatch) error { return pw.Write(rec) })
+		defer dw.Release()
+		pw, err := engine.NewParquetWriter(w, dw.schema)
 		if err != nil {
 			return err
 		}
 		for rdr.Next() {
-			if err := pw.Write(rdr.RecordBatch()); err != nil {
+			if err := dw.Write(rdr.RecordBatch()); err != nil {
 				pw.Close()
 				return err
 			}
 		}
 		if err := rdr.Err(); err != nil {
+			pw.Close()
+			return err
+		}
+		if err := dw.Flush(); err != nil {
 			pw.Close()
 			return err
 		}

@@ -74,6 +74,7 @@ func TestLogStats(t *testing.T) {
 	wantRanged := want[3:6]
 	same := func(step string) {
 		t.Helper()
+		checkDictionaryFiles(t, tl, LogStatsView)
 		if got := tl.rows(t, sql, QueryOptions{}); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("%s: got\n%s\nwant\n%s", step, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
@@ -136,6 +137,65 @@ func TestLogStats(t *testing.T) {
 	if !desc.Equal(rdr.Schema()) {
 		t.Fatalf("described schema %s, query schema %s", desc, rdr.Schema())
 	}
+}
+
+// TestLogStatsTimePruning checks that predicates on time_bin, with
+// literals or parameters, read only the partitions holding rows of the
+// bins they keep, and sum the same counts as the unpruned query: a block
+// inserted late puts rows of an earlier bin in a later partition.
+func TestLogStatsTimePruning(t *testing.T) {
+	ctx := context.Background()
+	tl := newTestLake(t)
+	h := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	p := must[*lakehousetest.Process](t)(tl.w.NewProcess(ctx, "a.exe", h, 0, 1000, nil))
+	s := must[*lakehousetest.Stream](t)(tl.w.NewStream(ctx, p, lakehousetest.KindLog, nil))
+	for k := range int64(3) { // two entries at k:01:00, inserted then
+		ms := k*3_600_000 + 60_000
+		writeLogEntries(t, tl, s, h.Add(time.Duration(ms+500)*time.Millisecond), logAt{warnSite, ms}, logAt{warnSite, ms + 1})
+	}
+	writeLogEntries(t, tl, s, h.Add(150*time.Minute), logAt{warnSite, 3_661_000}) // 11:01:01, inserted in the third hour
+	if _, err := tl.MaterializeRange(ctx, LogStatsView, h, h.Add(3*time.Hour), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	parts := tl.partitions(t, LogStatsView, GlobalInstance)
+	if len(parts) != 3 {
+		t.Fatalf("got %d hour partitions, want 3", len(parts))
+	}
+	checkDictionaryFiles(t, tl, LogStatsView)
+	const all = "hour0 hour1 hour2"
+	for _, c := range []struct {
+		name, where string
+		args        []any
+		want        string // the files opened
+		rows        int
+	}{
+		{"second hour", `time_bin >= '2026-03-01T11:00:00Z' AND time_bin < '2026-03-01T12:00:00Z'`, nil, "hour1 hour2", 1},
+		{"third hour", `time_bin >= '2026-03-01 12:00'`, nil, "hour2", 1},
+		{"first hour", `time_bin < TIMESTAMP '2026-03-01 11:00:00'`, nil, "hour0", 1},
+		{"one bin", `time_bin = '2026-03-01 10:01:00'`, nil, "hour0", 1},
+		{"parameters", `time_bin BETWEEN ? AND ?`, []any{h.Add(2 * time.Hour), "2026-03-01T13:00:00Z"}, "hour2", 1},
+		{"numbered parameters", `time_bin < $1 AND level = $2`, []any{"2026-03-01T11:00:00Z", int64(3)}, "hour0", 1},
+		{"not pruned: or", `time_bin >= '2026-03-01T12:00:00Z' OR level = 0`, nil, all, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sql := `SELECT time_bin, level, target, count FROM log_stats WHERE ` + c.where + ` ORDER BY ALL`
+			if got := strings.Join(openedFiles(t, tl, parts, "hour", sql, c.args, QueryOptions{}), " "); got != c.want {
+				t.Fatalf("files opened: %q, want %q", got, c.want)
+			}
+			unpruned := `SELECT time_bin, level, target, count FROM log_stats WHERE (` + c.where + `) OR false ORDER BY ALL`
+			if got := strings.Join(openedFiles(t, tl, parts, "hour", unpruned, c.args, QueryOptions{}), " "); got != all {
+				t.Fatalf("unpruned query opened %q", got)
+			}
+			want := tl.rowsArgs(t, unpruned, c.args, QueryOptions{})
+			got := tl.rowsArgs(t, sql, c.args, QueryOptions{})
+			if strings.Join(got, "\n") != strings.Join(want, "\n") || len(got) != c.rows {
+				t.Fatalf("pruned rows:\n%s\nunpruned rows:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+	// The late entry is summed with its bin.
+	wantRows(t, tl.rows(t, `SELECT time_bin, count FROM log_stats WHERE time_bin >= '2026-03-01T11:00:00Z' AND time_bin < '2026-03-01T12:00:00Z'`, QueryOptions{}),
+		"2026-03-01T11:01:00Z | 3")
 }
 
 // TestLogStatsMergeAcrossPartitions checks that equal keys in different

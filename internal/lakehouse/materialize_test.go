@@ -57,6 +57,7 @@ func TestCompaction(t *testing.T) {
 	}
 	same := func(step string) {
 		t.Helper()
+		checkDictionaryFiles(t, tl, LogEntriesView) // merges keep the dictionaries
 		if got := tl.rows(t, q, QueryOptions{}); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("after %s the rows differ:\n%s\nwant:\n%s", step, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}

@@ -64,7 +64,7 @@ func (l *Lakehouse) Query(ctx context.Context, sql string, opts QueryOptions) (a
 
 // query runs sql with args bound by the engine (see QueryParams).
 func (l *Lakehouse) query(ctx context.Context, sql string, args []any, opts QueryOptions) (array.RecordReader, error) {
-	q := &queryPlan{l: l, opts: opts, sql: sql}
+	q := &queryPlan{l: l, opts: opts, sql: sql, args: args}
 	text, tables, err := q.plan(ctx)
 	if err != nil {
 		q.cleanup()
@@ -109,7 +109,8 @@ type queryPlan struct {
 	l        *Lakehouse
 	opts     QueryOptions
 	sql      string
-	describe bool // declare tables by schema only
+	args     []any // the values the engine binds to the markers of sql
+	describe bool  // declare tables by schema only
 
 	releases []func()
 	temps    []string

@@ -158,9 +158,22 @@ var (
 	}, nil)
 	LogStatsSchema = arrow.NewSchema([]arrow.Field{
 		{Name: "time_bin", Type: timestamp},
-		{Name: "process_id", Type: arrow.BinaryTypes.String},
+		{Name: "process_id", Type: dict16},
 		{Name: "level", Type: arrow.PrimitiveTypes.Int32},
-		{Name: "target", Type: arrow.BinaryTypes.String},
+		{Name: "target", Type: dict16},
 		{Name: "count", Type: arrow.PrimitiveTypes.Int64},
 	}, nil)
 )
+
+// logStatsRowSchema is LogStatsSchema with plain strings: the schema of
+// the per-block rows that the engine sums before a partition is written
+// (dictWriter then encodes the strings one row group at a time), so that
+// a day of blocks may hold more distinct processes and targets than a
+// dict16 column can index.
+var logStatsRowSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "time_bin", Type: timestamp},
+	{Name: "process_id", Type: arrow.BinaryTypes.String},
+	{Name: "level", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "target", Type: arrow.BinaryTypes.String},
+	{Name: "count", Type: arrow.PrimitiveTypes.Int64},
+}, nil)

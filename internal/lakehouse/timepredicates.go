@@ -27,12 +27,17 @@ import (
 //     (or its name), and the FROM clause has no ASOF, POSITIONAL, LATERAL,
 //     SEMI, ANTI or NATURAL join nor a sample;
 //   - the other side is a constant: a string literal, a typed literal
-//     (TIMESTAMP '...', '...'::TIMESTAMP, CAST('...' AS TIMESTAMP_NS)), or,
-//     for lower bounds only, now() optionally plus or minus an INTERVAL.
+//     (TIMESTAMP '...', '...'::TIMESTAMP, CAST('...' AS TIMESTAMP_NS)), a
+//     parameter marker (? or $N, alone, ?::TIMESTAMP or CAST(? AS
+//     TIMESTAMP)), or, for lower bounds only, now() optionally plus or
+//     minus an INTERVAL.
 //
 // The constants are evaluated by the engine itself (CAST(... AS
 // TIMESTAMP_NS), as the comparison does), so DuckDB's rules for time
-// strings and offsets apply, and widened by boundMargin.
+// strings and offsets apply, and widened by boundMargin. A marker is
+// evaluated with its bound value when that value is a time.Time or a
+// string and the marker is the only use of its parameter in the query
+// (timerange.go); otherwise its bound is dropped.
 
 // timeColumn says which bounds a comparison on a column of a view implies
 // about the partitions: lower when every row's value is at most the row's
@@ -44,18 +49,29 @@ type timeColumn struct{ lower, upper bool }
 // partitions, following the event-time range the sink records for a row
 // (noteRow): log_entries, measures and async_events record [time, time];
 // thread_spans [begin, end]; blocks [begin_time, max(end_time,
-// insert_time)].
+// insert_time)]; log_stats [time_bin, time_bin + 1 minute) (a bin
+// counts events anywhere in its minute). Every row of a log_stats key
+// (which queries sum across partitions) lies in a partition meeting its
+// time_bin, so pruning on time_bin never changes a sum.
 var timeColumns = map[string]map[string]timeColumn{
 	LogEntriesView:  {"time": {lower: true, upper: true}},
 	MeasuresView:    {"time": {lower: true, upper: true}},
 	AsyncEventsView: {"time": {lower: true, upper: true}},
+	LogStatsView:    {"time_bin": {lower: true, upper: true}},
 	ThreadSpansView: {"end": {lower: true}, "begin": {upper: true}},
 	BlocksView:      {"end_time": {lower: true}, "insert_time": {lower: true}, "begin_time": {upper: true}},
 }
 
-// boundExprs are the SQL texts of the lower and upper bounds the WHERE of
-// a query puts on the time of one table.
-type boundExprs struct{ lower, upper []string }
+// boundExpr is the SQL text of one bound and its byte range in the query
+// (to find the parameter markers it holds).
+type boundExpr struct {
+	text       string
+	start, end int
+}
+
+// boundExprs are the lower and upper bounds the WHERE of a query puts on
+// the time of one table.
+type boundExprs struct{ lower, upper []boundExpr }
 
 func (b boundExprs) empty() bool { return len(b.lower) == 0 && len(b.upper) == 0 }
 
@@ -344,7 +360,8 @@ func (m *boundMatcher) add(col timeColumn, a, b int, lower, upper bool) {
 	if !ok {
 		return
 	}
-	text := m.sql[m.toks[a].start:m.toks[b-1].end]
+	start, end := m.toks[a].start, m.toks[b-1].end
+	text := boundExpr{text: m.sql[start:end], start: start, end: end}
 	if lower && col.lower {
 		m.out.lower = append(m.out.lower, text)
 	}
@@ -360,22 +377,34 @@ var timeTypes = map[string]bool{"timestamp": true, "timestamp_ns": true, "timest
 	"timestamp_ms": true, "timestamp_s": true, "timestamptz": true, "date": true}
 
 // constantTime matches the constant time expressions a bound may be: a
-// string literal, TYPE 'lit', 'lit'::TYPE, CAST('lit' AS TYPE), or now()
-// optionally followed by + or - INTERVAL 'n unit' / INTERVAL n unit /
-// INTERVAL 'n' unit. isNow reports the last form.
+// value (a string literal or a parameter marker), TYPE 'lit', value::TYPE,
+// CAST(value AS TYPE), or now() optionally followed by + or - INTERVAL
+// 'n unit' / INTERVAL n unit / INTERVAL 'n' unit. isNow reports the last
+// form.
 func constantTime(t []token) (isNow, ok bool) {
 	kw := func(i int, w string) bool { return i < len(t) && t[i].kind == tokIdent && t[i].text == w }
 	sym := func(i int, s string) bool { return i < len(t) && t[i].kind == tokSymbol && t[i].text == s }
 	typ := func(i int) bool { return i < len(t) && t[i].kind == tokIdent && timeTypes[strings.ToLower(t[i].text)] }
 	str := func(i int) bool { return i < len(t) && t[i].kind == tokString }
-	switch {
-	case len(t) == 1 && str(0):
+	// value returns the number of tokens of the string literal or
+	// parameter marker at i (0: none).
+	value := func(i int) int {
+		switch {
+		case str(i) || sym(i, "?"):
+			return 1
+		case sym(i, "$") && i+1 < len(t) && t[i+1].kind == tokNumber && t[i+1].start == t[i].end:
+			return 2
+		}
+		return 0
+	}
+	switch n, c := value(0), value(2); {
+	case n > 0 && len(t) == n:
 		return false, true
 	case len(t) == 2 && typ(0) && str(1):
 		return false, true
-	case len(t) == 4 && str(0) && sym(1, ":") && sym(2, ":") && typ(3) && t[2].start == t[1].end:
+	case n > 0 && len(t) == n+3 && sym(n, ":") && sym(n+1, ":") && typ(n+2) && t[n+1].start == t[n].end:
 		return false, true
-	case len(t) == 6 && kw(0, "cast") && sym(1, "(") && str(2) && kw(3, "as") && typ(4) && sym(5, ")"):
+	case c > 0 && len(t) == c+5 && kw(0, "cast") && sym(1, "(") && kw(2+c, "as") && typ(3+c) && sym(4+c, ")"):
 		return false, true
 	case len(t) >= 3 && kw(0, "now") && sym(1, "(") && sym(2, ")"):
 		rest := t[3:]

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/lakehouse/lakehousetest"
 )
 
@@ -40,6 +41,11 @@ func TestFindTimeBounds(t *testing.T) {
 		{"view_instance", `SELECT * FROM view_instance('thread_spans', 's1') WHERE "begin" <= ` + b + ` AND "end" >= ` + a,
 			`view_instance@14: >` + a + ` <` + b},
 		{"view_instance alias", `SELECT * FROM view_instance('log_entries', 'p') AS v WHERE v.time > ` + a, `view_instance@14: >` + a},
+		{"parameters", `SELECT * FROM log_entries WHERE time > ? AND ? >= time`, `log_entries: >? <?`},
+		{"numbered parameters", `SELECT * FROM log_entries WHERE time BETWEEN $2 AND $1`, `log_entries: >$2 <$1`},
+		{"typed parameters", `SELECT * FROM log_entries WHERE time >= $1::TIMESTAMP AND time <= CAST($2 AS TIMESTAMP_NS)`,
+			`log_entries: >$1::TIMESTAMP <CAST($2 AS TIMESTAMP_NS)`},
+		{"log_stats", `SELECT sum(count) FROM log_stats WHERE time_bin >= ` + a + ` AND time_bin < ` + b + ` AND level < 3`, `log_stats: >` + a + ` <` + b},
 		{"group by after", `SELECT level, count(*) FROM log_entries WHERE time >= ` + a + ` GROUP BY level HAVING count(*) > 1`, `log_entries: >` + a},
 		{"union other branch", `SELECT msg FROM log_entries WHERE time > ` + a + ` UNION ALL SELECT name FROM measures`, `log_entries: >` + a},
 
@@ -66,7 +72,10 @@ func TestFindTimeBounds(t *testing.T) {
 		{"function of a column", `SELECT * FROM log_entries WHERE date_trunc('day', time) > ` + a, ``},
 		{"having only", `SELECT level FROM log_entries GROUP BY level HAVING max(time) > ` + a, ``},
 		{"qualified schema", `SELECT * FROM main.log_entries WHERE time > ` + a, ``},
-		{"parameter", `SELECT * FROM log_entries WHERE time > ?`, ``},
+		{"parameter in an expression", `SELECT * FROM log_entries WHERE time > ? + INTERVAL 1 HOUR`, ``},
+		{"marker and number apart", `SELECT * FROM log_entries WHERE time > $ 1`, ``},
+		{"parameter of another type", `SELECT * FROM log_entries WHERE time > ?::VARCHAR`, ``},
+		{"log_stats has no time column", `SELECT * FROM log_stats WHERE time > ` + a, ``},
 		{"two comparisons", `SELECT * FROM log_entries WHERE time > ` + a + ` = true`, ``},
 		{"not equal", `SELECT * FROM log_entries WHERE time <> ` + a, ``},
 		{"column aliases", `SELECT * FROM log_entries l(a, b, time) WHERE time > ` + a, ``},
@@ -87,10 +96,10 @@ func TestFindTimeBounds(t *testing.T) {
 			for key, b := range findTimeBounds(c.sql, toks, calls) {
 				s := key + ":"
 				for _, e := range b.lower {
-					s += " >" + e
+					s += " >" + e.text
 				}
 				for _, e := range b.upper {
-					s += " <" + e
+					s += " <" + e.text
 				}
 				got = append(got, s)
 			}
@@ -120,24 +129,7 @@ func TestSQLTimePruning(t *testing.T) {
 	}
 	files := func(sql string, opts QueryOptions) []string {
 		t.Helper()
-		qp := &queryPlan{l: tl.Lakehouse, opts: opts, sql: sql}
-		defer qp.cleanup()
-		_, tables, err := qp.plan(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, tb := range tables {
-			for _, f := range append(tb.Files, tb.Inside...) {
-				for i, p := range parts {
-					if strings.HasSuffix(filepath.ToSlash(f), p.FilePath) {
-						f = sprintf("hour%d", i)
-					}
-				}
-				out = append(out, f)
-			}
-		}
-		return out
+		return openedFiles(t, tl, parts, "hour", sql, nil, opts)
 	}
 	for _, c := range []struct {
 		name, where string
@@ -199,6 +191,34 @@ func TestSQLTimePruning(t *testing.T) {
 	if d := time.Since(r.lo); d < time.Hour || d > time.Hour+time.Minute || !r.hi.IsZero() {
 		t.Fatalf("now() - 1 hour gave the range %v - %v", r.lo, r.hi)
 	}
+}
+
+// openedFiles plans sql with args bound as QueryParams binds them and
+// returns the files its tables read, a file of parts[i] named prefix+i.
+func openedFiles(t *testing.T, tl *testLake, parts []catalog.Partition, prefix, sql string, args []any, opts QueryOptions) []string {
+	t.Helper()
+	text, rest, err := tl.bindTableArgs(sql, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qp := &queryPlan{l: tl.Lakehouse, opts: opts, sql: text, args: rest}
+	defer qp.cleanup()
+	_, tables, err := qp.plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, tb := range tables {
+		for _, f := range append(tb.Files, tb.Inside...) {
+			for i, p := range parts {
+				if strings.HasSuffix(filepath.ToSlash(f), p.FilePath) {
+					f = sprintf("%s%d", prefix, i)
+				}
+			}
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // TestSQLTimePruningTail checks that the blocks a query converts for
@@ -283,6 +303,7 @@ func FuzzFindTimeBounds(f *testing.F) {
 		`FROM blocks b JOIN x ON (b.a = x.a) WHERE b.insert_time BETWEEN 'a' AND`,
 		`SELECT ((( FROM log_entries WHERE time > now() - INTERVAL`,
 		`SELECT * FROM log_entries AS WHERE time = CAST('x' AS`,
+		`SELECT * FROM log_stats WHERE time_bin BETWEEN $1 AND CAST(? AS TIMESTAMP) AND time_bin > $`,
 	} {
 		f.Add(s)
 	}
@@ -303,6 +324,7 @@ func TestFindTimeBoundsMangled(t *testing.T) {
 	for _, sql := range []string{
 		`SELECT * FROM log_entries AS l JOIN measures m ON (l.process_id = m.process_id) WHERE l.time BETWEEN '2026-01-01' AND now() - INTERVAL 1 HOUR AND (m.time >= CAST('a' AS TIMESTAMP) AND m.time < '2026-01-01'::TIMESTAMP) GROUP BY 1`,
 		`SELECT * FROM view_instance('thread_spans', 's') t WHERE t."begin" <= now() - INTERVAL '1' HOUR AND "end" = TIMESTAMP 'x' LIMIT 3`,
+		`SELECT * FROM log_stats WHERE time_bin >= $1::TIMESTAMP AND time_bin <= CAST($2 AS TIMESTAMP_NS) AND ? < time_bin`,
 	} {
 		toks, err := scanSQL(sql)
 		if err != nil {

@@ -3,8 +3,10 @@ package lakehouse
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -78,8 +80,9 @@ func (q *queryPlan) rangeFor(key string) timeRange {
 
 // findSQLRanges sets q.sqlRanges from the time predicates of the query's
 // text (timepredicates.go). The constants are evaluated by the engine in
-// one SELECT; when that fails the query is simply not pruned (its own
-// run reports the error).
+// one SELECT, with the values of the parameter markers they hold bound
+// as the query binds them; when that fails the query is simply not
+// pruned (its own run reports the error).
 func (q *queryPlan) findSQLRanges(ctx context.Context, toks []token, calls []call) {
 	if q.describe {
 		return
@@ -88,21 +91,39 @@ func (q *queryPlan) findSQLRanges(ctx context.Context, toks []token, calls []cal
 	if len(found) == 0 {
 		return
 	}
+	marks, err := findMarkers(toks)
+	marksOK := err == nil
+	uses := map[int]int{}
+	for _, m := range marks {
+		uses[m.index]++
+	}
 	type ref struct {
 		key   string
 		lower bool
 	}
 	var exprs []string
 	var refs []ref
+	var args []any
+	addExpr := func(key string, e boundExpr, lower bool) {
+		text, values, ok := q.bindBound(e, marks, uses, marksOK, len(args))
+		if !ok {
+			return
+		}
+		exprs, refs = append(exprs, "CAST(("+text+") AS TIMESTAMP_NS)"), append(refs, ref{key, lower})
+		args = append(args, values...)
+	}
 	for key, b := range found {
 		for _, e := range b.lower {
-			exprs, refs = append(exprs, "CAST(("+e+") AS TIMESTAMP_NS)"), append(refs, ref{key, true})
+			addExpr(key, e, true)
 		}
 		for _, e := range b.upper {
-			exprs, refs = append(exprs, "CAST(("+e+") AS TIMESTAMP_NS)"), append(refs, ref{key, false})
+			addExpr(key, e, false)
 		}
 	}
-	values, err := q.evalBounds(ctx, exprs)
+	if len(exprs) == 0 {
+		return
+	}
+	values, err := q.evalBounds(ctx, exprs, args)
 	if err != nil {
 		q.l.log.Debug("time predicates not used for pruning", "err", err)
 		return
@@ -122,10 +143,46 @@ func (q *queryPlan) findSQLRanges(ctx context.Context, toks []token, calls []cal
 	}
 }
 
-// evalBounds evaluates TIMESTAMP_NS expressions with the engine (nil for
-// NULL).
-func (q *queryPlan) evalBounds(ctx context.Context, exprs []string) ([]*time.Time, error) {
-	rdr, err := q.l.opts.Engine.Query(ctx, "SELECT "+strings.Join(exprs, ", "), nil)
+// bindBound returns the text of the bound e for the evaluating SELECT,
+// its markers renumbered from $(bound+1), with the values they take.
+// ok is false when a marker's value is unknown or ambiguous: not bound,
+// of a type other than time.Time or string, or a parameter the query
+// uses more than once (its type is then inferred from several places).
+func (q *queryPlan) bindBound(e boundExpr, marks []marker, uses map[int]int, marksOK bool, bound int) (text string, values []any, ok bool) {
+	var b strings.Builder
+	last := e.start
+	for _, m := range marks {
+		if m.start < e.start || m.end > e.end {
+			continue
+		}
+		if m.index >= len(q.args) || uses[m.index] != 1 {
+			return "", nil, false
+		}
+		switch v := q.args[m.index].(type) {
+		case time.Time:
+		case string:
+			if !utf8.ValidString(v) {
+				return "", nil, false
+			}
+		default:
+			return "", nil, false
+		}
+		values = append(values, q.args[m.index])
+		b.WriteString(q.sql[last:m.start])
+		b.WriteString("$" + strconv.Itoa(bound+len(values)))
+		last = m.end
+	}
+	if !marksOK && strings.ContainsAny(e.text, "?$") {
+		return "", nil, false // markers we could not read
+	}
+	b.WriteString(q.sql[last:e.end])
+	return b.String(), values, true
+}
+
+// evalBounds evaluates TIMESTAMP_NS expressions with the engine, args
+// bound to their markers (nil for NULL).
+func (q *queryPlan) evalBounds(ctx context.Context, exprs []string, args []any) ([]*time.Time, error) {
+	rdr, err := q.l.opts.Engine.QueryArgs(ctx, "SELECT "+strings.Join(exprs, ", "), nil, args)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate time bounds: %w", err)
 	}

@@ -52,6 +52,18 @@ type viewSet struct {
 	// key, is the SELECT (with %s for the table of the partitions) that
 	// queries read the view through; merge is the one compaction writes.
 	reaggregate, merge string
+	// rowSchema, when set, is the schema of the rows appendBlock makes,
+	// when they differ from schema (re-aggregated views: the engine sums
+	// them before a partition is written).
+	rowSchema *arrow.Schema
+}
+
+// sinkSchema returns the schema of the rows appendBlock makes.
+func (v *viewSet) sinkSchema() *arrow.Schema {
+	if v.rowSchema != nil {
+		return v.rowSchema
+	}
+	return v.schema
 }
 
 func eventTimeFilter(begin, end string) string {
@@ -80,7 +92,7 @@ var viewSets = []*viewSet{
 	{
 		name: LogStatsView, schema: LogStatsSchema, hash: []byte{1}, tag: "log", global: true, maxDelta: 24 * time.Hour,
 		appendBlock: (*Lakehouse).appendLogStatsBlock, timeFilter: logStatsFilter,
-		reaggregate: logStatsSQL, merge: logStatsMergeSQL,
+		reaggregate: logStatsSQL, merge: logStatsMergeSQL, rowSchema: logStatsRowSchema,
 	},
 	{
 		name: ThreadSpansView, schema: ThreadSpansSchema, hash: []byte{1}, tag: "cpu", instance: perStream,
