@@ -112,6 +112,13 @@ func WithoutStatistics(column string) ParquetOption {
 	return ParquetOption{parquet.WithStatsFor(column, false)}
 }
 
+// WithPlainEncoding stores the named top-level integer column PLAIN
+// (then compressed) rather than DELTA_BINARY_PACKED: better for values
+// that do not grow, such as hashes or a few values that repeat.
+func WithPlainEncoding(column string) ParquetOption {
+	return ParquetOption{parquet.WithEncodingFor(column, parquet.Encodings.Plain)}
+}
+
 // NewParquetWriter starts a Parquet file on w. Close must be called; it
 // does not close w.
 func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts ...ParquetOption) (*ParquetWriter, error) {
