@@ -134,10 +134,9 @@ func (l *Lakehouse) decodeThreadBlock(ctx context.Context, b catalog.Block, m *s
 		if !isInt {
 			return fmt.Errorf("%s: member time is %s, want an integer", r.TypeName(), r.Member(sh.time).Kind())
 		}
-		dv := r.Member(sh.desc)
-		desc, isObj := dv.Object()
+		desc, isObj := r.Object(sh.desc)
 		if !isObj || desc == nil {
-			return fmt.Errorf("%s: member %s is %s, want an object", r.TypeName(), r.MemberName(sh.desc), dv.Kind())
+			return fmt.Errorf("%s: member %s is %s, want an object", r.TypeName(), r.MemberName(sh.desc), r.Member(sh.desc).Kind())
 		}
 		name := ""
 		if sh.named {

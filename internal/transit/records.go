@@ -62,6 +62,17 @@ func (r *Record) Member(j int) Value {
 	return v
 }
 
+// Object is Member(j).Object() without copying the Value.
+func (r *Record) Object(j int) (*Object, bool) {
+	if r.obj == nil {
+		if p := &r.l.members[j]; p.kind == memberRef {
+			v := &p.refs[r.slots[j]].v
+			return v.obj, v.kind == KindObject
+		}
+	}
+	return r.Member(j).Object()
+}
+
 // Int64 is Member(j).I64() without building the Value.
 func (r *Record) Int64(j int) (int64, bool) {
 	if r.obj != nil {
