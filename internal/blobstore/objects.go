@@ -109,11 +109,18 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	if err := checkKey(key); err != nil {
 		return nil, fmt.Errorf("get object: %w", err)
 	}
-	data, err := s.bucket.ReadAll(ctx, key)
+	r, err := s.bucket.NewReader(ctx, key, nil)
 	if err != nil {
 		return nil, wrapErr(fmt.Sprintf("get object %s", key), err)
 	}
-	return data, nil
+	defer r.Close()
+	// Sized once, where Bucket.ReadAll grows its buffer from 512 bytes,
+	// clearing and copying it at each step.
+	buf := bytes.NewBuffer(make([]byte, 0, r.Size()+bytes.MinRead))
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, wrapErr(fmt.Sprintf("get object %s", key), err)
+	}
+	return buf.Bytes(), nil
 }
 
 // NewReader opens key for reading, or fails with an error wrapping

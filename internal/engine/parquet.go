@@ -67,6 +67,13 @@ func storedSchema(schema *arrow.Schema) *arrow.Schema {
 
 // writeStored writes rec relabelled with the stored schema (zero copy).
 func writeStored(fw *pqarrow.FileWriter, stored *arrow.Schema, rec arrow.RecordBatch) error {
+	out := storedRecord(stored, rec)
+	defer out.Release()
+	return fw.WriteBuffered(out)
+}
+
+// storedRecord is rec relabelled with the stored schema (zero copy).
+func storedRecord(stored *arrow.Schema, rec arrow.RecordBatch) arrow.RecordBatch {
 	cols := make([]arrow.Array, rec.NumCols())
 	for i, c := range rec.Columns() {
 		if arrow.TypeEqual(c.DataType(), stored.Field(i).Type) {
@@ -80,8 +87,7 @@ func writeStored(fw *pqarrow.FileWriter, stored *arrow.Schema, rec arrow.RecordB
 	for _, c := range cols {
 		c.Release()
 	}
-	defer out.Release()
-	return fw.WriteBuffered(out)
+	return out
 }
 
 // ParquetWriter writes record batches of one schema as a Parquet file in
@@ -94,11 +100,34 @@ type ParquetWriter struct {
 	rows   int64
 }
 
+// ParquetOption changes a setting of the files of NewParquetWriter.
+type ParquetOption struct{ prop parquet.WriterProperty }
+
+// WithoutStatistics leaves out the statistics of the named top-level
+// columns. Those of a dictionary column cost a hash of every index of
+// each row group (arrow-go finds the values the row group uses) and only
+// let readers skip row groups when the column's values cluster by row
+// group.
+func WithoutStatistics(column string) ParquetOption {
+	return ParquetOption{parquet.WithStatsFor(column, false)}
+}
+
+// WithPlainEncoding stores the named top-level integer column PLAIN
+// (then compressed) rather than DELTA_BINARY_PACKED: better for values
+// that do not grow, such as hashes or a few values that repeat.
+func WithPlainEncoding(column string) ParquetOption {
+	return ParquetOption{parquet.WithEncodingFor(column, parquet.Encodings.Plain)}
+}
+
 // NewParquetWriter starts a Parquet file on w. Close must be called; it
 // does not close w.
-func NewParquetWriter(w io.Writer, schema *arrow.Schema) (*ParquetWriter, error) {
+func NewParquetWriter(w io.Writer, schema *arrow.Schema, opts ...ParquetOption) (*ParquetWriter, error) {
 	stored := storedSchema(schema)
-	props := writerProperties(schema)
+	extra := make([]parquet.WriterProperty, len(opts))
+	for i, o := range opts {
+		extra[i] = o.prop
+	}
+	props := writerProperties(schema, extra...)
 	sink := struct{ io.Writer }{w}
 	fw, err := pqarrow.NewFileWriter(stored, sink, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
@@ -114,6 +143,25 @@ func (p *ParquetWriter) Write(rec arrow.RecordBatch) error {
 	}
 	if err := writeStored(p.fw, p.stored, rec); err != nil {
 		return fmt.Errorf("engine: write parquet: %w", err)
+	}
+	p.rows += rec.NumRows()
+	return nil
+}
+
+// WriteRowGroup writes rec, which must have the writer's schema and at
+// most RowGroupRows rows, as a row group of its own. The writer keeps no
+// reference to rec: its buffers may be reused once WriteRowGroup returns.
+func (p *ParquetWriter) WriteRowGroup(rec arrow.RecordBatch) error {
+	if !rec.Schema().Equal(p.schema) {
+		return fmt.Errorf("engine: write parquet row group: record has schema %s, want %s", rec.Schema(), p.schema)
+	}
+	if rec.NumRows() > RowGroupRows {
+		return fmt.Errorf("engine: write parquet row group: %d rows, more than %d", rec.NumRows(), RowGroupRows)
+	}
+	out := storedRecord(p.stored, rec)
+	defer out.Release()
+	if err := p.fw.Write(out); err != nil {
+		return fmt.Errorf("engine: write parquet row group: %w", err)
 	}
 	p.rows += rec.NumRows()
 	return nil
@@ -135,8 +183,8 @@ func (p *ParquetWriter) Close() error {
 // dictionary encoding for strings only (numbers and times are mostly
 // distinct: a dictionary would cost a hash lookup per value for nothing),
 // DELTA_BINARY_PACKED for integers and times (a thread_spans file is 8x
-// smaller, docs/benchmarks.md).
-func writerProperties(schema *arrow.Schema) *parquet.WriterProperties {
+// smaller, docs/benchmarks.md). extra come last.
+func writerProperties(schema *arrow.Schema, extra ...parquet.WriterProperty) *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Lz4Raw),
 		parquet.WithVersion(parquet.V2_LATEST),
@@ -154,5 +202,5 @@ func writerProperties(schema *arrow.Schema) *parquet.WriterProperties {
 			opts = append(opts, parquet.WithEncodingFor(f.Name, parquet.Encodings.DeltaBinaryPacked))
 		}
 	}
-	return parquet.NewWriterProperties(opts...)
+	return parquet.NewWriterProperties(append(opts, extra...)...)
 }

@@ -137,12 +137,7 @@ func BenchmarkETL(b *testing.B) {
 			b.ResetTimer()
 			cpu0 := processCPU()
 			for i := 0; i < b.N; i++ {
-				s, err := tl.convertBlocks(ctx, v, blocks)
-				if err != nil {
-					b.Fatal(err)
-				}
-				p, err := tl.writePartition(ctx, v, "bench", blocks[0].InsertTime, blocks[len(blocks)-1].InsertTime.Add(time.Second), s)
-				s.release()
+				p, err := tl.buildPartition(ctx, v, "bench", blocks[0].InsertTime, blocks[len(blocks)-1].InsertTime.Add(time.Second), blocks)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -160,8 +155,9 @@ func BenchmarkETL(b *testing.B) {
 
 // BenchmarkSpansJIT measures the just-in-time conversion of one thread
 // stream of MICROMEGAS_BENCH_EVENTS events (n/2 spans) into a partition:
-// "convert" decodes the blocks and builds the Arrow columns, "convert_write"
-// also writes the Parquet file, "query" is view_instance from no partition
+// "convert_write" decodes the blocks, rebuilds the call trees, writes the
+// Parquet file (row groups written while the blocks are decoded) and
+// commits the partition; "query" is view_instance from no partition
 // (catalog, convert, write, commit and the top-spans query).
 func BenchmarkSpansJIT(b *testing.B) {
 	n := benchEvents()
@@ -173,27 +169,10 @@ func BenchmarkSpansJIT(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("convert", func(b *testing.B) {
-		cpu0 := processCPU()
-		for i := 0; i < b.N; i++ {
-			s, err := tl.convertBlocks(ctx, v, blocks)
-			if err != nil {
-				b.Fatal(err)
-			}
-			s.release()
-		}
-		b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
-		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	})
 	b.Run("convert_write", func(b *testing.B) {
 		cpu0 := processCPU()
 		for i := 0; i < b.N; i++ {
-			s, err := tl.convertBlocks(ctx, v, blocks)
-			if err != nil {
-				b.Fatal(err)
-			}
-			_, err = tl.writePartition(ctx, v, spans.StreamID, blocks[0].InsertTime, blocks[len(blocks)-1].InsertTime.Add(time.Second), s)
-			s.release()
+			_, err := tl.buildPartition(ctx, v, spans.StreamID, blocks[0].InsertTime, blocks[len(blocks)-1].InsertTime.Add(time.Second), blocks)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -13,30 +13,15 @@ import (
 // or process is unknown are left out (they are not counted in
 // sink.sources, so the partition is redone once their metadata arrives);
 // blocks that cannot be read are logged, skipped and counted, so a corrupt
-// block does not make its partition stale forever. For thread_spans the
-// blocks must all belong to one stream.
+// block does not make its partition stale forever. thread_spans is not
+// converted here but by writeThreadSpans, which writes its file as it
+// goes.
 func (l *Lakehouse) convertBlocks(ctx context.Context, v *viewSet, blocks []catalog.Block) (*sink, error) {
+	if v.name == ThreadSpansView {
+		return nil, fmt.Errorf("%s: converted by writeThreadSpans", v.name)
+	}
 	s := newSink(v.sinkSchema())
 	src := newSources(l.opts.Catalog)
-	if v.appendBlock == nil { // thread_spans
-		if len(blocks) == 0 {
-			return s, nil
-		}
-		m, err := src.get(ctx, blocks[0])
-		if err != nil {
-			if isNotFound(err) {
-				return s, nil
-			}
-			s.release()
-			return nil, err
-		}
-		if err := l.appendThreadSpans(ctx, s, blocks, m); err != nil {
-			s.release()
-			return nil, err
-		}
-		s.sources = int64(len(blocks))
-		return s, nil
-	}
 	for _, b := range blocks {
 		if err := ctx.Err(); err != nil {
 			s.release()
@@ -63,4 +48,18 @@ func (l *Lakehouse) convertBlocks(ctx context.Context, v *viewSet, blocks []cata
 		}
 	}
 	return s, nil
+}
+
+// buildPartition converts blocks into the partition [begin, end) of
+// instance, writes its file and commits it.
+func (l *Lakehouse) buildPartition(ctx context.Context, v *viewSet, instance string, begin, end time.Time, blocks []catalog.Block) (catalog.Partition, error) {
+	if v.name == ThreadSpansView {
+		return l.writeThreadSpans(ctx, v, instance, begin, end, blocks)
+	}
+	s, err := l.convertBlocks(ctx, v, blocks)
+	if err != nil {
+		return catalog.Partition{}, err
+	}
+	defer s.release()
+	return l.writePartition(ctx, v, instance, begin, end, s)
 }

@@ -147,12 +147,7 @@ func (l *Lakehouse) updateInstance(ctx context.Context, v *viewSet, instance str
 			out = append(out, p)
 			continue
 		}
-		s, err := l.convertBlocks(ctx, v, c.blocks)
-		if err != nil {
-			return nil, fmt.Errorf("view_instance('%s', '%s'): %w", v.name, instance, err)
-		}
-		p, err := l.writePartition(ctx, v, instance, c.begin, c.end, s)
-		s.release()
+		p, err := l.buildPartition(ctx, v, instance, c.begin, c.end, c.blocks)
 		if err != nil {
 			return nil, fmt.Errorf("view_instance('%s', '%s'): %w", v.name, instance, err)
 		}

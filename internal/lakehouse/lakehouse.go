@@ -56,6 +56,18 @@ type Lakehouse struct {
 	cache *fileCache
 
 	jitMu sync.Mutex // one just-in-time update at a time in this process
+
+	// spanRowGroupRows is the size of the row groups of thread_spans files
+	// (0: engine.RowGroupRows); tests make it small.
+	spanRowGroupRows int
+}
+
+// spanRows is the number of rows of a row group of thread_spans.
+func (l *Lakehouse) spanRows() int {
+	if l.spanRowGroupRows > 0 {
+		return l.spanRowGroupRows
+	}
+	return engine.RowGroupRows
 }
 
 // New checks opts and returns a Lakehouse.

@@ -30,14 +30,7 @@ func encodeSourceCount(n int64) []byte { return binary.LittleEndian.AppendUint64
 // are no rows) and commits the partition [begin, end), replacing the
 // partitions of the instance it contains.
 func (l *Lakehouse) writePartition(ctx context.Context, v *viewSet, instance string, begin, end time.Time, s *sink) (catalog.Partition, error) {
-	p := catalog.Partition{
-		ViewSetName: v.name, ViewInstanceID: instance,
-		BeginInsertTime: begin, EndInsertTime: end,
-		Updated:        time.Now().UTC(),
-		FileSchemaHash: v.hash,
-		SourceDataHash: encodeSourceCount(s.sources),
-		NumRows:        s.rows,
-	}
+	p := newPartition(v, instance, begin, end, s.sources, s.rows)
 	if s.rows > 0 {
 		rec := s.record()
 		defer rec.Release()
@@ -53,6 +46,19 @@ func (l *Lakehouse) writePartition(ctx context.Context, v *viewSet, instance str
 		p.MaxEventTime = time.Unix(0, s.maxTime).UTC()
 	}
 	return p, l.commitPartition(ctx, p)
+}
+
+// newPartition is the catalog row of a partition [begin, end) of
+// instance made from sources blocks, without its file.
+func newPartition(v *viewSet, instance string, begin, end time.Time, sources, rows int64) catalog.Partition {
+	return catalog.Partition{
+		ViewSetName: v.name, ViewInstanceID: instance,
+		BeginInsertTime: begin, EndInsertTime: end,
+		Updated:        time.Now().UTC(),
+		FileSchemaHash: v.hash,
+		SourceDataHash: encodeSourceCount(sources),
+		NumRows:        rows,
+	}
 }
 
 // commitPartition inserts p, retiring the partitions it replaces.

@@ -7,17 +7,9 @@ import (
 )
 
 // spanSite is the static description of a span: where it is in the code.
-// The other fields serve thread_spans: global is the stream's site equal
-// to a block's, and hash and dictIndex (valid once written) are what its
-// rows hold.
 type spanSite struct {
 	name, target, filename string
 	line                   uint32
-
-	global    *spanSite
-	hash      uint32
-	dictIndex [3]int
-	written   bool
 }
 
 // spanEvent is one decoded begin or end event of a thread or async span.

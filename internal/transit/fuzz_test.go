@@ -16,7 +16,8 @@ func checkParseError(t *testing.T, err error) {
 }
 
 // scanRecordStrings formats what ScanRecords presents the way the other
-// fuzz targets format objects, checking Int64 against Member on the way.
+// fuzz targets format objects, checking Int64 and Object against Member
+// on the way.
 func scanRecordStrings(t *testing.T, buf []byte, udts []UserDefinedType, deps Dependencies) ([]string, error) {
 	var out []string
 	err := ScanRecords(buf, udts, deps, func(r *Record) error {
@@ -26,6 +27,10 @@ func scanRecordStrings(t *testing.T, buf []byte, udts []UserDefinedType, deps De
 			want, wantOK := v.I64()
 			if got, ok := r.Int64(j); got != want || ok != wantOK {
 				t.Fatalf("%s member %d: Int64 = %d, %v; Member(j).I64() = %d, %v", r.TypeName(), j, got, ok, want, wantOK)
+			}
+			wantObj, wantIsObj := v.Object()
+			if got, ok := r.Object(j); got != wantObj || ok != wantIsObj {
+				t.Fatalf("%s member %d: Object = %p, %v; Member(j).Object() = %p, %v", r.TypeName(), j, got, ok, wantObj, wantIsObj)
 			}
 			o.Members = append(o.Members, Field{Name: r.MemberName(j), Value: v})
 		}

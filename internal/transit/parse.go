@@ -67,35 +67,37 @@ func (p *parser) fail(r *record, err error) error {
 	return pe
 }
 
-// frame reads the header of the record at off: [u8 type index] then, for
-// a dynamic type, [u32 size]. The payload is checked to fit the buffer.
-func (p *parser) frame(off int) (record, error) {
-	r := record{start: off, index: int(p.buf[off])}
+// frameAt reads into r the header of the record at off: [u8 type index]
+// then, for a dynamic type, [u32 size]. The payload is checked to fit the
+// buffer. The parsers reuse one record (returning it by value cost as
+// much as the rest of the framing).
+func (p *parser) frameAt(r *record, off int) error {
+	*r = record{start: off, index: int(p.buf[off])}
 	if r.index >= len(p.ts.layouts) {
-		return r, p.fail(&r, fmt.Errorf("type index %d out of range: the stream declares %d types", r.index, len(p.ts.layouts)))
+		return p.fail(r, fmt.Errorf("type index %d out of range: the stream declares %d types", r.index, len(p.ts.layouts)))
 	}
 	r.l = &p.ts.layouts[r.index]
 	pos, left := off+1, len(p.buf)-off-1
 	size := r.l.udt.Size
 	switch {
 	case size < 0:
-		return r, p.fail(&r, fmt.Errorf("negative type size %d", size))
+		return p.fail(r, fmt.Errorf("negative type size %d", size))
 	case size == 0:
 		if left < 4 {
-			return r, p.fail(&r, fmt.Errorf("truncated record: the size prefix needs 4 bytes, %d left", left))
+			return p.fail(r, fmt.Errorf("truncated record: the size prefix needs 4 bytes, %d left", left))
 		}
 		n := binary.LittleEndian.Uint32(p.buf[pos:])
 		pos, left = pos+4, left-4
 		if uint64(n) > uint64(left) {
-			return r, p.fail(&r, fmt.Errorf("record size %d exceeds the %d bytes left in the buffer", n, left))
+			return p.fail(r, fmt.Errorf("record size %d exceeds the %d bytes left in the buffer", n, left))
 		}
 		size = int(n)
 	case size > left:
-		return r, p.fail(&r, fmt.Errorf("truncated record: the type takes %d bytes, %d left", size, left))
+		return p.fail(r, fmt.Errorf("truncated record: the type takes %d bytes, %d left", size, left))
 	}
 	r.c = cursor{b: p.buf[pos : pos+size : pos+size], base: pos}
 	r.next = pos + size
-	return r, nil
+	return nil
 }
 
 // pod decodes a fixed-size record as an object.
@@ -125,15 +127,14 @@ func (p *parser) pod(r *record, deps Dependencies) (*Object, error) {
 func ParseDependencies(buf []byte, udts []UserDefinedType) (Dependencies, error) {
 	p := parser{name: "dependencies", buf: buf, ts: newTypeSet(udts)}
 	deps := Dependencies{}
-	for off := 0; off < len(buf); {
-		r, err := p.frame(off)
-		if err != nil {
+	var r record
+	for off := 0; off < len(buf); off = r.next {
+		if err := p.frameAt(&r, off); err != nil {
 			return nil, err
 		}
 		if err := p.dependency(&r, deps); err != nil {
 			return nil, p.fail(&r, err)
 		}
-		off = r.next
 	}
 	return deps, nil
 }
@@ -207,9 +208,9 @@ func ScanObjects(buf []byte, udts []UserDefinedType, deps Dependencies, fn func(
 
 func parseObjects(buf []byte, udts []UserDefinedType, deps Dependencies, reuse bool, fn func(obj *Object) error) error {
 	p := parser{name: "objects", buf: buf, ts: newTypeSet(udts), reuse: reuse}
-	for off := 0; off < len(buf); {
-		r, err := p.frame(off)
-		if err != nil {
+	var r record
+	for off := 0; off < len(buf); off = r.next {
+		if err := p.frameAt(&r, off); err != nil {
 			return err
 		}
 		obj, err := p.object(&r, deps)
@@ -219,7 +220,6 @@ func parseObjects(buf []byte, udts []UserDefinedType, deps Dependencies, reuse b
 		if err := fn(obj); err != nil {
 			return err
 		}
-		off = r.next
 	}
 	return nil
 }

@@ -53,3 +53,35 @@ func BenchmarkParseDependencies(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanRecords reads the time of 20k fixed-size records (the
+// thread span events of the lakehouse's thread_spans conversion).
+func BenchmarkScanRecords(b *testing.B) {
+	deps, err := ParseDependencies(handDeps, handDepUDTs())
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 20_000
+	var buf []byte
+	for i := range n {
+		buf = append(buf, podRecord(0, AppendI64(AppendU64(nil, 0x2000), int64(i)))...)
+	}
+	udts := handObjUDTs()
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		var sum int64
+		if err := ScanRecords(buf, udts, deps, func(r *Record) error {
+			v, _ := r.Int64(1)
+			sum += v
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if sum != n*(n-1)/2 {
+			b.Fatalf("sum of times %d", sum)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
+}

@@ -78,6 +78,8 @@ type layout struct {
 	// ScanRecords is presenting (slots: entries of the member's refs).
 	vals  []Value
 	slots []int8
+	// recordOK: fixedLayout accepted the type, once and for all.
+	recordOK bool
 }
 
 // typeSet holds the compiled layouts of one stream's type list.

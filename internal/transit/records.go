@@ -62,6 +62,17 @@ func (r *Record) Member(j int) Value {
 	return v
 }
 
+// Object is Member(j).Object() without copying the Value.
+func (r *Record) Object(j int) (*Object, bool) {
+	if r.obj == nil {
+		if p := &r.l.members[j]; p.kind == memberRef {
+			v := &p.refs[r.slots[j]].v
+			return v.obj, v.kind == KindObject
+		}
+	}
+	return r.Member(j).Object()
+}
+
 // Int64 is Member(j).I64() without building the Value.
 func (r *Record) Int64(j int) (int64, bool) {
 	if r.obj != nil {
@@ -92,9 +103,9 @@ func (r *Record) Int64(j int) (int64, bool) {
 func ScanRecords(buf []byte, udts []UserDefinedType, deps Dependencies, fn func(r *Record) error) error {
 	p := parser{name: "objects", buf: buf, ts: newTypeSet(udts), reuse: true}
 	var rec Record
-	for off := 0; off < len(buf); {
-		r, err := p.frame(off)
-		if err != nil {
+	var r record
+	for off := 0; off < len(buf); off = r.next {
+		if err := p.frameAt(&r, off); err != nil {
 			return err
 		}
 		rec = Record{index: r.index, l: r.l}
@@ -104,13 +115,15 @@ func ScanRecords(buf []byte, udts []UserDefinedType, deps Dependencies, fn func(
 				return p.fail(&r, err)
 			}
 			rec.vals, rec.slots = r.l.vals, r.l.slots
-		} else if rec.obj, err = p.object(&r, deps); err != nil {
-			return p.fail(&r, err)
+		} else {
+			var err error
+			if rec.obj, err = p.object(&r, deps); err != nil {
+				return p.fail(&r, err)
+			}
 		}
 		if err := fn(&rec); err != nil {
 			return err
 		}
-		off = r.next
 	}
 	return nil
 }
@@ -131,10 +144,15 @@ func (p *parser) fixedLayout(r *record) (*layout, error) {
 // into its layout's slots and vals, in member order, as readPOD does; the
 // first error is readPOD's.
 func (p *parser) resolve(r *record, deps Dependencies) error {
-	l, err := p.fixedLayout(r)
-	if err != nil {
-		return err
+	l := r.l
+	if !l.recordOK {
+		var err error
+		if l, err = p.fixedLayout(r); err != nil {
+			return err
+		}
+		l.recordOK = true
 	}
+	var err error
 	if l.slots == nil {
 		l.vals = make([]Value, len(l.members))
 		l.slots = make([]int8, len(l.members))
