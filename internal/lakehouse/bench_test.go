@@ -20,7 +20,8 @@ import (
 //	go test -run '^$' -bench . -benchtime 1x ./internal/lakehouse/
 //
 // MICROMEGAS_BENCH_EVENTS sets the size of the query data sets (default
-// 1,000,000 log entries and span events).
+// 1,000,000 log entries and span events); MICROMEGAS_BENCH_DIR keeps
+// BenchmarkQueries' data in a directory between runs (benchQueryData).
 
 const eventsPerBlock = 10000
 
@@ -232,14 +233,7 @@ func BenchmarkQueries(b *testing.B) {
 		spanEvents = v
 	}
 	ctx := context.Background()
-	tl := newTestLake(b)
-	start := time.Now()
-	writeBenchLogs(b, tl, n)
-	writeBenchMeasures(b, tl, n)
-	fmt.Fprintf(os.Stderr, "wrote %d log entries and %d metric values as partitions in %v\n", n, n, time.Since(start))
-	start = time.Now()
-	spans := genSpans(b, tl, spanEvents)
-	fmt.Fprintf(os.Stderr, "wrote %d span events as blocks in %v\n", spanEvents, time.Since(start))
+	tl, spanStream := benchQueryData(b, n, spanEvents)
 	day := benchDay
 	queries := []struct {
 		name, sql string
@@ -254,6 +248,7 @@ func BenchmarkQueries(b *testing.B) {
 	for _, q := range queries {
 		var lakeRows, duckRows []string
 		b.Run(q.name+"/lakehouse", func(b *testing.B) {
+			cpu0 := processCPU()
 			for i := 0; i < b.N; i++ {
 				rows, err := benchQueryOpts(tl, q.sql, q.opts)
 				if err != nil {
@@ -261,6 +256,7 @@ func BenchmarkQueries(b *testing.B) {
 				}
 				lakeRows = rows
 			}
+			b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 		b.Run(q.name+"/duckdb", func(b *testing.B) {
 			var paths []string
@@ -269,6 +265,7 @@ func BenchmarkQueries(b *testing.B) {
 					paths = append(paths, filepath.Join(tl.dir, "objects", filepath.FromSlash(part.FilePath)))
 				}
 			}
+			cpu0 := processCPU()
 			for i := 0; i < b.N; i++ {
 				rdr, err := tl.eng.Query(ctx, q.sql, []engine.Table{{Name: q.view, Files: paths}})
 				if err != nil {
@@ -280,14 +277,19 @@ func BenchmarkQueries(b *testing.B) {
 				}
 				rdr.Release()
 			}
+			b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 		if q.name != "p99_per_minute" {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", q.name, lakeRows)
 		}
 	}
-	topSpans := `SELECT name, sum(duration) FROM view_instance('thread_spans', '` + spans.StreamID + `') GROUP BY name ORDER BY 2 DESC LIMIT 10`
+	topSpans := `SELECT name, sum(duration) FROM view_instance('thread_spans', '` + spanStream + `') GROUP BY name ORDER BY 2 DESC LIMIT 10`
 	// The just-in-time conversion runs once (the first query of the
-	// stream), timed by hand so that it is not repeated by b.N.
+	// stream), timed by hand so that it is not repeated by b.N; the
+	// partitions of a previous run on kept data are retired first.
+	if _, err := tl.RetirePartitions(ctx, ThreadSpansView, spanStream, time.Unix(0, 0), time.Now().Add(time.Hour)); err != nil {
+		b.Fatal(err)
+	}
 	start, cpu0 := time.Now(), processCPU()
 	if _, err := benchQuery(tl, topSpans); err != nil {
 		b.Fatal(err)
@@ -296,20 +298,23 @@ func BenchmarkQueries(b *testing.B) {
 	fmt.Fprintf(os.Stderr, "thread_spans_jit: %d span events converted and queried in %v, %v of CPU (%.0f events/s)\n",
 		spanEvents, jit, cpu, float64(spanEvents)/jit.Seconds())
 	b.Run("top_spans/lakehouse", func(b *testing.B) {
+		cpu0 := processCPU()
 		for i := 0; i < b.N; i++ {
 			if _, err := benchQuery(tl, topSpans); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	})
 	b.Run("top_spans/duckdb", func(b *testing.B) {
 		var paths []string
-		for _, part := range tl.partitions(b, ThreadSpansView, spans.StreamID) {
+		for _, part := range tl.partitions(b, ThreadSpansView, spanStream) {
 			if part.FilePath != "" {
 				paths = append(paths, filepath.Join(tl.dir, "objects", filepath.FromSlash(part.FilePath)))
 			}
 		}
 		plain := `SELECT name, sum(duration) FROM thread_spans GROUP BY name ORDER BY 2 DESC LIMIT 10`
+		cpu0 := processCPU()
 		for i := 0; i < b.N; i++ {
 			rdr, err := tl.eng.Query(ctx, plain, []engine.Table{{Name: ThreadSpansView, Files: paths}})
 			if err != nil {
@@ -319,6 +324,7 @@ func BenchmarkQueries(b *testing.B) {
 			}
 			rdr.Release()
 		}
+		b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	})
 	fmt.Fprintf(os.Stderr, "data: %d log entries, %d metric values, %d span events\n", n, n, spanEvents)
 }
