@@ -33,10 +33,33 @@ var functionsSQL = []string{
 	// date_bin(stride, source[, origin]) as in DataFusion: the start of
 	// the stride-wide bin holding source, bins aligned on origin (default
 	// the Unix epoch). stride may be an INTERVAL or a string such as
-	// '1 minute'.
+	// '1 minute'. The result is time_bucket's (a TIMESTAMP); for the usual
+	// case, a timestamp and a stride without months, it is computed in
+	// integer microseconds, which costs a third of time_bucket (a p99 per
+	// minute over 50 M values spent a fifth of its time binning). The CASE
+	// conditions and the width are constants that DuckDB folds, so one
+	// branch is left in the plan. epoch_us truncates nanoseconds as the
+	// cast of TIMESTAMP_NS to TIMESTAMP does; infinite timestamps, for
+	// which epoch_us is NULL, stay infinite. Macros are created after the
+	// macros they use.
+	//
+	// micromegas_interval_us(i): the length of an interval without
+	// months, in microseconds.
+	`CREATE OR REPLACE MACRO micromegas_interval_us(i) AS epoch_us(TIMESTAMP '1970-01-01 00:00:00' + i)`,
+	// x rounded down to a multiple of w > 0 (% truncates toward zero).
+	`CREATE OR REPLACE MACRO micromegas_floor_multiple(x, w) AS x - ((x % w) + w) % w`,
+	`CREATE OR REPLACE MACRO micromegas_date_bin(stride, source, origin) AS CASE
+		WHEN typeof(source) IN ('TIMESTAMP', 'TIMESTAMP_NS') AND typeof(origin) IN ('TIMESTAMP', 'TIMESTAMP_NS')
+			AND datepart('year', stride) = 0 AND datepart('month', stride) = 0
+			AND micromegas_interval_us(stride) > 0
+		THEN coalesce(
+			make_timestamp(epoch_us(origin) + micromegas_floor_multiple(epoch_us(source) - epoch_us(origin), micromegas_interval_us(stride))),
+			CASE WHEN NOT isfinite(source) THEN CAST(source AS TIMESTAMP) END)
+		ELSE time_bucket(stride, source, origin)
+	END`,
 	`CREATE OR REPLACE MACRO date_bin(stride, source) AS
-		time_bucket(CAST(stride AS INTERVAL), source, TIMESTAMP '1970-01-01 00:00:00'),
-		(stride, source, origin) AS time_bucket(CAST(stride AS INTERVAL), source, origin)`,
+		micromegas_date_bin(CAST(stride AS INTERVAL), source, TIMESTAMP '1970-01-01 00:00:00'),
+		(stride, source, origin) AS micromegas_date_bin(CAST(stride AS INTERVAL), source, origin)`,
 	// The current time as TIMESTAMP_NS, so that it compares with the
 	// tables' time columns (DuckDB refuses to compare TIMESTAMP_NS with
 	// TIMESTAMP WITH TIME ZONE, the type of the built-in functions).
@@ -49,15 +72,21 @@ var functionsSQL = []string{
 	// sum, sum_sq DOUBLE, count UBIGINT, bins UBIGINT[]). make_histogram
 	// and sum_histograms are aggregates written as macros over DuckDB's
 	// own aggregates; the bin of v is clamp(floor((v - start) / ((end -
-	// start) / nb_bins)), 0, nb_bins - 1), NULL values are ignored.
+	// start) / nb_bins)), 0, nb_bins - 1), NULL values are ignored. The
+	// bins are counted by histogram_exact over the bin numbers 0 ..
+	// nb_bins - 1 (a count per bin, all bins listed in order; indexing a
+	// MAP per bin inside a lambda copied the map for every bin); no
+	// values give nb_bins zeros.
 	`CREATE OR REPLACE MACRO make_histogram(hstart, hend, nb_bins, v) AS {
 		'start': CAST(hstart AS DOUBLE), 'end': CAST(hend AS DOUBLE),
 		'min': min(CAST(v AS DOUBLE)), 'max': max(CAST(v AS DOUBLE)),
 		'sum': coalesce(sum(CAST(v AS DOUBLE)), 0), 'sum_sq': coalesce(sum(CAST(v AS DOUBLE) * CAST(v AS DOUBLE)), 0),
 		'count': CAST(count(v) AS UBIGINT),
-		'bins': list_transform(range(CAST(nb_bins AS BIGINT)), i -> CAST(coalesce(histogram(
+		'bins': coalesce(CAST(map_values(histogram_exact(
 			CASE WHEN v IS NOT NULL THEN greatest(0, least(CAST(nb_bins AS BIGINT) - 1,
-				CAST(floor((CAST(v AS DOUBLE) - hstart) / ((CAST(hend AS DOUBLE) - hstart) / nb_bins)) AS BIGINT))) END)[i], 0) AS UBIGINT))
+				CAST(floor((CAST(v AS DOUBLE) - hstart) / ((CAST(hend AS DOUBLE) - hstart) / nb_bins)) AS BIGINT))) END,
+			range(CAST(nb_bins AS BIGINT)))) AS UBIGINT[]),
+			list_resize(CAST([] AS UBIGINT[]), CAST(nb_bins AS BIGINT), 0))
 	}`,
 	// sum_histograms(h): bins added element-wise; start and end of the
 	// first histogram (histograms of different shapes are not checked).
@@ -74,17 +103,7 @@ var functionsSQL = []string{
 		((h.sum_sq / h.count) - (h.sum / h.count) * (h.sum / h.count)) * h.count / (h.count - 1)`,
 	// quantile_from_histogram(h, ratio): the first bin whose cumulative
 	// count reaches count * ratio, interpolated linearly inside it; end
-	// when there is none.
-	`CREATE OR REPLACE MACRO micromegas_histogram_cumulative(bins) AS
-		list_transform(range(1, len(bins) + 1), i -> list_sum(bins[1:i]))`,
-	`CREATE OR REPLACE MACRO micromegas_histogram_quantile_bin(h, ratio) AS
-		list_position(list_transform(micromegas_histogram_cumulative(h.bins), c -> c >= h.count * ratio), true)`,
-	`CREATE OR REPLACE MACRO quantile_from_histogram(h, ratio) AS CASE
-		WHEN micromegas_histogram_quantile_bin(h, ratio) IS NULL THEN h."end"
-		ELSE h.start + (h."end" - h.start) / len(h.bins) * (
-			(micromegas_histogram_quantile_bin(h, ratio) - 1) + coalesce(
-				(h.count * ratio - CASE WHEN micromegas_histogram_quantile_bin(h, ratio) = 1 THEN 0
-					ELSE micromegas_histogram_cumulative(h.bins)[micromegas_histogram_quantile_bin(h, ratio) - 1] END)
-				/ nullif(h.bins[micromegas_histogram_quantile_bin(h, ratio)], 0), 0))
-		END`,
+	// when there is none (a Go function, histogram.go).
+	`CREATE OR REPLACE MACRO quantile_from_histogram(h, ratio) AS
+		micromegas_quantile_from_bins(h.start, h."end", h.count, h.bins, ratio)`,
 }
