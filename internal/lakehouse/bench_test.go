@@ -3,6 +3,7 @@ package lakehouse
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -244,7 +245,13 @@ func BenchmarkQueries(b *testing.B) {
 			QueryOptions{Begin: day, End: day.Add(24 * time.Hour)}, LogEntriesView},
 		{"msg_substring", `SELECT count(*) FROM log_entries WHERE msg LIKE '%in 42 ms%'`, QueryOptions{}, LogEntriesView},
 		{"p99_per_minute", `SELECT date_bin('1 minute', time) AS t, quantile_cont(value, 0.99) FROM measures WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasuresView},
+		// The same p99 from a 100-bin histogram per minute (docs/sql.md),
+		// and from DuckDB's t-digest: approximations, whose error against
+		// the exact p99 is printed.
+		{"p99_per_minute_histogram", `SELECT date_bin('1 minute', time) AS t, quantile_from_histogram(make_histogram(0.0, 100.0, 100, value), 0.99) FROM measures WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasuresView},
+		{"p99_per_minute_approx", `SELECT date_bin('1 minute', time) AS t, approx_quantile(value, 0.99) FROM measures WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasuresView},
 	}
+	results := map[string][]string{}
 	for _, q := range queries {
 		var lakeRows, duckRows []string
 		b.Run(q.name+"/lakehouse", func(b *testing.B) {
@@ -279,8 +286,14 @@ func BenchmarkQueries(b *testing.B) {
 			}
 			b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		})
-		if q.name != "p99_per_minute" {
+		results[q.name] = lakeRows
+		if !strings.HasPrefix(q.name, "p99_per_minute") {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", q.name, lakeRows)
+		}
+	}
+	for _, approx := range []string{"p99_per_minute_histogram", "p99_per_minute_approx"} {
+		if results["p99_per_minute"] != nil && results[approx] != nil {
+			fmt.Fprintf(os.Stderr, "%s: %s\n", approx, quantileError(b, results["p99_per_minute"], results[approx]))
 		}
 	}
 	topSpans := `SELECT name, sum(duration) FROM view_instance('thread_spans', '` + spanStream + `') GROUP BY name ORDER BY 2 DESC LIMIT 10`
@@ -355,4 +368,38 @@ func benchQueryOpts(tl *testLake, sql string, opts QueryOptions) ([]string, erro
 		}
 	}
 	return out, rdr.Err()
+}
+
+// quantileError compares per-minute quantiles ("t | value" rows) with
+// the exact ones: the largest and mean absolute differences.
+func quantileError(b *testing.B, exact, approx []string) string {
+	parse := func(rows []string) map[string]float64 {
+		m := make(map[string]float64, len(rows))
+		for _, r := range rows {
+			t, v, _ := strings.Cut(r, " | ")
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatalf("quantile row %q: %v", r, err)
+			}
+			m[t] = f
+		}
+		return m
+	}
+	want, got := parse(exact), parse(approx)
+	if len(want) != len(got) {
+		return fmt.Sprintf("%d minutes, the exact query gave %d", len(got), len(want))
+	}
+	var worst, sum, worstExact float64
+	for t, w := range want {
+		g, ok := got[t]
+		if !ok {
+			return "minute " + t + " is missing"
+		}
+		d := math.Abs(g - w)
+		sum += d
+		if d > worst {
+			worst, worstExact = d, w
+		}
+	}
+	return fmt.Sprintf("%d minutes, error vs exact: max %.4g (exact %.4g there), mean %.4g", len(want), worst, worstExact, sum/float64(len(want)))
 }
