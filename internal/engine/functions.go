@@ -35,13 +35,12 @@ var functionsSQL = []string{
 	// the Unix epoch). stride may be an INTERVAL or a string such as
 	// '1 minute'. The result is time_bucket's (a TIMESTAMP); for the usual
 	// case, a timestamp and a stride without months, it is computed in
-	// integer microseconds, which costs a third of time_bucket (a p99 per
-	// minute over 50 M values spent a fifth of its time binning). The CASE
-	// conditions and the width are constants that DuckDB folds, so one
-	// branch is left in the plan. epoch_us truncates nanoseconds as the
-	// cast of TIMESTAMP_NS to TIMESTAMP does; infinite timestamps, for
-	// which epoch_us is NULL, stay infinite. Macros are created after the
-	// macros they use.
+	// integer microseconds: 14 ns per value instead of time_bucket's 19
+	// (docs/benchmarks.md, "Queries"). The CASE conditions and the width
+	// are constants that DuckDB folds, so one branch is left in the plan.
+	// epoch_us truncates nanoseconds as the cast of TIMESTAMP_NS to
+	// TIMESTAMP does; infinite timestamps, for which epoch_us is NULL,
+	// stay infinite. Macros are created after the macros they use.
 	//
 	// micromegas_interval_us(i): the length of an interval without
 	// months, in microseconds.
