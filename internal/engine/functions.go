@@ -33,32 +33,10 @@ var functionsSQL = []string{
 	// date_bin(stride, source[, origin]) as in DataFusion: the start of
 	// the stride-wide bin holding source, bins aligned on origin (default
 	// the Unix epoch). stride may be an INTERVAL or a string such as
-	// '1 minute'. The result is time_bucket's (a TIMESTAMP); for the usual
-	// case, a timestamp and a stride without months, it is computed in
-	// integer microseconds: 14 ns per value instead of time_bucket's 19
-	// (docs/benchmarks.md, "Queries"). The CASE conditions and the width
-	// are constants that DuckDB folds, so one branch is left in the plan.
-	// epoch_us truncates nanoseconds as the cast of TIMESTAMP_NS to
-	// TIMESTAMP does; infinite timestamps, for which epoch_us is NULL,
-	// stay infinite. Macros are created after the macros they use.
-	//
-	// micromegas_interval_us(i): the length of an interval without
-	// months, in microseconds.
-	`CREATE OR REPLACE MACRO micromegas_interval_us(i) AS epoch_us(TIMESTAMP '1970-01-01 00:00:00' + i)`,
-	// x rounded down to a multiple of w > 0 (% truncates toward zero).
-	`CREATE OR REPLACE MACRO micromegas_floor_multiple(x, w) AS x - ((x % w) + w) % w`,
-	`CREATE OR REPLACE MACRO micromegas_date_bin(stride, source, origin) AS CASE
-		WHEN typeof(source) IN ('TIMESTAMP', 'TIMESTAMP_NS') AND typeof(origin) IN ('TIMESTAMP', 'TIMESTAMP_NS')
-			AND datepart('year', stride) = 0 AND datepart('month', stride) = 0
-			AND micromegas_interval_us(stride) > 0
-		THEN coalesce(
-			make_timestamp(epoch_us(origin) + micromegas_floor_multiple(epoch_us(source) - epoch_us(origin), micromegas_interval_us(stride))),
-			CASE WHEN NOT isfinite(source) THEN CAST(source AS TIMESTAMP) END)
-		ELSE time_bucket(stride, source, origin)
-	END`,
+	// '1 minute'.
 	`CREATE OR REPLACE MACRO date_bin(stride, source) AS
-		micromegas_date_bin(CAST(stride AS INTERVAL), source, TIMESTAMP '1970-01-01 00:00:00'),
-		(stride, source, origin) AS micromegas_date_bin(CAST(stride AS INTERVAL), source, origin)`,
+		time_bucket(CAST(stride AS INTERVAL), source, TIMESTAMP '1970-01-01 00:00:00'),
+		(stride, source, origin) AS time_bucket(CAST(stride AS INTERVAL), source, origin)`,
 	// The current time as TIMESTAMP_NS, so that it compares with the
 	// tables' time columns (DuckDB refuses to compare TIMESTAMP_NS with
 	// TIMESTAMP WITH TIME ZONE, the type of the built-in functions).
@@ -73,9 +51,8 @@ var functionsSQL = []string{
 	// own aggregates; the bin of v is clamp(floor((v - start) / ((end -
 	// start) / nb_bins)), 0, nb_bins - 1), NULL values are ignored. The
 	// bins are counted by histogram_exact over the bin numbers 0 ..
-	// nb_bins - 1 (a count per bin, all bins listed in order; indexing a
-	// MAP per bin inside a lambda copied the map for every bin); no
-	// values give nb_bins zeros.
+	// nb_bins - 1, which lists every bin in order (no map lookup per bin);
+	// no values give nb_bins zeros.
 	`CREATE OR REPLACE MACRO make_histogram(hstart, hend, nb_bins, v) AS {
 		'start': CAST(hstart AS DOUBLE), 'end': CAST(hend AS DOUBLE),
 		'min': min(CAST(v AS DOUBLE)), 'max': max(CAST(v AS DOUBLE)),

@@ -16,10 +16,10 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
 
-// Benchmarks of storage layouts and SQL functions behind the query
-// figures of docs/benchmarks.md ("Queries"):
+// Benchmark of the storage layouts behind the substring search figures
+// of docs/benchmarks.md ("Queries"):
 //
-//	MICROMEGAS_BENCH_EVENTS=20000000 go test -run '^$' -bench 'TextLayouts|DateBin' -benchtime 3x ./internal/engine/
+//	MICROMEGAS_BENCH_EVENTS=20000000 go test -run '^$' -bench TextLayouts -benchtime 3x ./internal/engine/
 //
 // MICROMEGAS_BENCH_EVENTS is the number of messages (default 2,000,000).
 
@@ -138,33 +138,4 @@ func writeMessages(b *testing.B, dir string, n int, props []parquet.WriterProper
 		files = append(files, path)
 	}
 	return files, size
-}
-
-// BenchmarkDateBin bins 20 M timestamps a minute apart by 864 µs (the
-// lakehouse benchmark's metric times) into minutes with date_bin, with
-// time_bucket (date_bin's former definition) and not at all, and reports
-// the nanoseconds per value. The values come from range(), which DuckDB
-// reads on one thread.
-func BenchmarkDateBin(b *testing.B) {
-	const n = 20_000_000
-	e, _ := openEngine(b, Options{Threads: 2})
-	values := fmt.Sprintf("(SELECT make_timestamp_ns(1772323200000000000 + range * 864000) AS t FROM range(%d))", n)
-	for _, c := range []struct{ name, expr string }{
-		{"none", "t"},
-		{"time_bucket", "time_bucket(INTERVAL '1 minute', t, TIMESTAMP '1970-01-01 00:00:00')"},
-		{"date_bin", "date_bin('1 minute', t)"},
-	} {
-		b.Run(c.name, func(b *testing.B) {
-			cpu0 := processCPU()
-			for b.Loop() {
-				r, err := e.Query(context.Background(), "SELECT sum(epoch_us("+c.expr+")) FROM "+values, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				drain(b, r.Next, r.Err)
-				r.Release()
-			}
-			b.ReportMetric((processCPU()-cpu0).Seconds()*1e9/float64(b.N)/n, "cpu-ns/value")
-		})
-	}
 }
