@@ -129,6 +129,9 @@ func (e *Engine) configure(ctx context.Context, allowed []string) error {
 		"SET GLOBAL memory_limit = " + quoteString(limit),
 		"SET GLOBAL temp_directory = " + quoteString(e.opts.TempDir),
 	}
+	if err := registerHistogramFunctions(conn); err != nil {
+		return err
+	}
 	if e.opts.MaxTempDirectorySize != "" {
 		stmts = append(stmts, "SET GLOBAL max_temp_directory_size = "+quoteString(e.opts.MaxTempDirectorySize))
 	}

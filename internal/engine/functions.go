@@ -49,15 +49,20 @@ var functionsSQL = []string{
 	// sum, sum_sq DOUBLE, count UBIGINT, bins UBIGINT[]). make_histogram
 	// and sum_histograms are aggregates written as macros over DuckDB's
 	// own aggregates; the bin of v is clamp(floor((v - start) / ((end -
-	// start) / nb_bins)), 0, nb_bins - 1), NULL values are ignored.
+	// start) / nb_bins)), 0, nb_bins - 1), NULL values are ignored. The
+	// bins are counted by histogram_exact over the bin numbers 0 ..
+	// nb_bins - 1, which lists every bin in order (no map lookup per bin);
+	// no values give nb_bins zeros.
 	`CREATE OR REPLACE MACRO make_histogram(hstart, hend, nb_bins, v) AS {
 		'start': CAST(hstart AS DOUBLE), 'end': CAST(hend AS DOUBLE),
 		'min': min(CAST(v AS DOUBLE)), 'max': max(CAST(v AS DOUBLE)),
 		'sum': coalesce(sum(CAST(v AS DOUBLE)), 0), 'sum_sq': coalesce(sum(CAST(v AS DOUBLE) * CAST(v AS DOUBLE)), 0),
 		'count': CAST(count(v) AS UBIGINT),
-		'bins': list_transform(range(CAST(nb_bins AS BIGINT)), i -> CAST(coalesce(histogram(
+		'bins': coalesce(CAST(map_values(histogram_exact(
 			CASE WHEN v IS NOT NULL THEN greatest(0, least(CAST(nb_bins AS BIGINT) - 1,
-				CAST(floor((CAST(v AS DOUBLE) - hstart) / ((CAST(hend AS DOUBLE) - hstart) / nb_bins)) AS BIGINT))) END)[i], 0) AS UBIGINT))
+				CAST(floor((CAST(v AS DOUBLE) - hstart) / ((CAST(hend AS DOUBLE) - hstart) / nb_bins)) AS BIGINT))) END,
+			range(CAST(nb_bins AS BIGINT)))) AS UBIGINT[]),
+			list_resize(CAST([] AS UBIGINT[]), CAST(nb_bins AS BIGINT), 0))
 	}`,
 	// sum_histograms(h): bins added element-wise; start and end of the
 	// first histogram (histograms of different shapes are not checked).
@@ -74,17 +79,7 @@ var functionsSQL = []string{
 		((h.sum_sq / h.count) - (h.sum / h.count) * (h.sum / h.count)) * h.count / (h.count - 1)`,
 	// quantile_from_histogram(h, ratio): the first bin whose cumulative
 	// count reaches count * ratio, interpolated linearly inside it; end
-	// when there is none.
-	`CREATE OR REPLACE MACRO micromegas_histogram_cumulative(bins) AS
-		list_transform(range(1, len(bins) + 1), i -> list_sum(bins[1:i]))`,
-	`CREATE OR REPLACE MACRO micromegas_histogram_quantile_bin(h, ratio) AS
-		list_position(list_transform(micromegas_histogram_cumulative(h.bins), c -> c >= h.count * ratio), true)`,
-	`CREATE OR REPLACE MACRO quantile_from_histogram(h, ratio) AS CASE
-		WHEN micromegas_histogram_quantile_bin(h, ratio) IS NULL THEN h."end"
-		ELSE h.start + (h."end" - h.start) / len(h.bins) * (
-			(micromegas_histogram_quantile_bin(h, ratio) - 1) + coalesce(
-				(h.count * ratio - CASE WHEN micromegas_histogram_quantile_bin(h, ratio) = 1 THEN 0
-					ELSE micromegas_histogram_cumulative(h.bins)[micromegas_histogram_quantile_bin(h, ratio) - 1] END)
-				/ nullif(h.bins[micromegas_histogram_quantile_bin(h, ratio)], 0), 0))
-		END`,
+	// when there is none (a Go function, histogram.go).
+	`CREATE OR REPLACE MACRO quantile_from_histogram(h, ratio) AS
+		micromegas_quantile_from_bins(h.start, h."end", h.count, h.bins, ratio)`,
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"reflect"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -21,6 +22,13 @@ func TestWriteParquetLayout(t *testing.T) {
 	got = collect(t, e, "SELECT DISTINCT compression FROM parquet_metadata("+quoteString(f)+")")
 	if len(got.rows) != 1 || got.rows[0][0] != "LZ4_RAW" {
 		t.Errorf("compression %v, want LZ4_RAW", got.rows)
+	}
+	// Text columns have no dictionary; other strings do.
+	got = collect(t, e, "SELECT path_in_schema, contains(encodings, 'DELTA_LENGTH_BYTE_ARRAY'), dictionary_page_offset IS NOT NULL FROM parquet_metadata("+quoteString(f)+
+		") WHERE path_in_schema IN ('msg', 'process_id') AND row_group_id = 0 ORDER BY 1")
+	wantEnc := [][]any{{"msg", true, false}, {"process_id", false, true}}
+	if !reflect.DeepEqual(got.rows, wantEnc) {
+		t.Errorf("string columns (path, encodings, dictionary) = %v, want %v", got.rows, wantEnc)
 	}
 	got = collect(t, e, "SELECT count(*), min(time), max(time) FROM t", Table{Name: "t", Files: []string{f}})
 	want := []any{int64(len(rows)), t0, t0 + int64(len(rows)-1)}

@@ -3,6 +3,7 @@ package lakehouse
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,7 +21,8 @@ import (
 //	go test -run '^$' -bench . -benchtime 1x ./internal/lakehouse/
 //
 // MICROMEGAS_BENCH_EVENTS sets the size of the query data sets (default
-// 1,000,000 log entries and span events).
+// 1,000,000 log entries and span events); MICROMEGAS_BENCH_DIR keeps
+// BenchmarkQueries' data in a directory between runs (benchQueryData).
 
 const eventsPerBlock = 10000
 
@@ -211,14 +213,7 @@ func BenchmarkQueries(b *testing.B) {
 		spanEvents = v
 	}
 	ctx := context.Background()
-	tl := newTestLake(b)
-	start := time.Now()
-	writeBenchLogs(b, tl, n)
-	writeBenchMeasures(b, tl, n)
-	fmt.Fprintf(os.Stderr, "wrote %d log entries and %d metric values as partitions in %v\n", n, n, time.Since(start))
-	start = time.Now()
-	spans := genSpans(b, tl, spanEvents)
-	fmt.Fprintf(os.Stderr, "wrote %d span events as blocks in %v\n", spanEvents, time.Since(start))
+	tl, spanStream := benchQueryData(b, n, spanEvents)
 	day := benchDay
 	queries := []struct {
 		name, sql string
@@ -229,10 +224,17 @@ func BenchmarkQueries(b *testing.B) {
 			QueryOptions{Begin: day, End: day.Add(24 * time.Hour)}, LogEntriesView},
 		{"msg_substring", `SELECT count(*) FROM log_entries WHERE msg LIKE '%in 42 ms%'`, QueryOptions{}, LogEntriesView},
 		{"p99_per_minute", `SELECT date_bin('1 minute', time) AS t, quantile_cont(value, 0.99) FROM measures WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasuresView},
+		// The same p99 from a 100-bin histogram per minute (docs/sql.md),
+		// and from DuckDB's t-digest: approximations, whose error against
+		// the exact p99 is printed.
+		{"p99_per_minute_histogram", `SELECT date_bin('1 minute', time) AS t, quantile_from_histogram(make_histogram(0.0, 100.0, 100, value), 0.99) FROM measures WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasuresView},
+		{"p99_per_minute_approx", `SELECT date_bin('1 minute', time) AS t, approx_quantile(value, 0.99) FROM measures WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasuresView},
 	}
+	results := map[string][]string{}
 	for _, q := range queries {
 		var lakeRows, duckRows []string
 		b.Run(q.name+"/lakehouse", func(b *testing.B) {
+			cpu0 := processCPU()
 			for i := 0; i < b.N; i++ {
 				rows, err := benchQueryOpts(tl, q.sql, q.opts)
 				if err != nil {
@@ -240,6 +242,7 @@ func BenchmarkQueries(b *testing.B) {
 				}
 				lakeRows = rows
 			}
+			b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 		b.Run(q.name+"/duckdb", func(b *testing.B) {
 			var paths []string
@@ -248,6 +251,7 @@ func BenchmarkQueries(b *testing.B) {
 					paths = append(paths, filepath.Join(tl.dir, "objects", filepath.FromSlash(part.FilePath)))
 				}
 			}
+			cpu0 := processCPU()
 			for i := 0; i < b.N; i++ {
 				rdr, err := tl.eng.Query(ctx, q.sql, []engine.Table{{Name: q.view, Files: paths}})
 				if err != nil {
@@ -259,14 +263,25 @@ func BenchmarkQueries(b *testing.B) {
 				}
 				rdr.Release()
 			}
+			b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		})
-		if q.name != "p99_per_minute" {
+		results[q.name] = lakeRows
+		if !strings.HasPrefix(q.name, "p99_per_minute") {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", q.name, lakeRows)
 		}
 	}
-	topSpans := `SELECT name, sum(duration) FROM view_instance('thread_spans', '` + spans.StreamID + `') GROUP BY name ORDER BY 2 DESC LIMIT 10`
+	for _, approx := range []string{"p99_per_minute_histogram", "p99_per_minute_approx"} {
+		if results["p99_per_minute"] != nil && results[approx] != nil {
+			fmt.Fprintf(os.Stderr, "%s: %s\n", approx, quantileError(b, results["p99_per_minute"], results[approx]))
+		}
+	}
+	topSpans := `SELECT name, sum(duration) FROM view_instance('thread_spans', '` + spanStream + `') GROUP BY name ORDER BY 2 DESC LIMIT 10`
 	// The just-in-time conversion runs once (the first query of the
-	// stream), timed by hand so that it is not repeated by b.N.
+	// stream), timed by hand so that it is not repeated by b.N; the
+	// partitions of a previous run on kept data are retired first.
+	if _, err := tl.RetirePartitions(ctx, ThreadSpansView, spanStream, time.Unix(0, 0), time.Now().Add(time.Hour)); err != nil {
+		b.Fatal(err)
+	}
 	start, cpu0 := time.Now(), processCPU()
 	if _, err := benchQuery(tl, topSpans); err != nil {
 		b.Fatal(err)
@@ -275,20 +290,23 @@ func BenchmarkQueries(b *testing.B) {
 	fmt.Fprintf(os.Stderr, "thread_spans_jit: %d span events converted and queried in %v, %v of CPU (%.0f events/s)\n",
 		spanEvents, jit, cpu, float64(spanEvents)/jit.Seconds())
 	b.Run("top_spans/lakehouse", func(b *testing.B) {
+		cpu0 := processCPU()
 		for i := 0; i < b.N; i++ {
 			if _, err := benchQuery(tl, topSpans); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	})
 	b.Run("top_spans/duckdb", func(b *testing.B) {
 		var paths []string
-		for _, part := range tl.partitions(b, ThreadSpansView, spans.StreamID) {
+		for _, part := range tl.partitions(b, ThreadSpansView, spanStream) {
 			if part.FilePath != "" {
 				paths = append(paths, filepath.Join(tl.dir, "objects", filepath.FromSlash(part.FilePath)))
 			}
 		}
 		plain := `SELECT name, sum(duration) FROM thread_spans GROUP BY name ORDER BY 2 DESC LIMIT 10`
+		cpu0 := processCPU()
 		for i := 0; i < b.N; i++ {
 			rdr, err := tl.eng.Query(ctx, plain, []engine.Table{{Name: ThreadSpansView, Files: paths}})
 			if err != nil {
@@ -298,6 +316,7 @@ func BenchmarkQueries(b *testing.B) {
 			}
 			rdr.Release()
 		}
+		b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	})
 	fmt.Fprintf(os.Stderr, "data: %d log entries, %d metric values, %d span events\n", n, n, spanEvents)
 }
@@ -328,4 +347,38 @@ func benchQueryOpts(tl *testLake, sql string, opts QueryOptions) ([]string, erro
 		}
 	}
 	return out, rdr.Err()
+}
+
+// quantileError compares per-minute quantiles ("t | value" rows) with
+// the exact ones: the largest and mean absolute differences.
+func quantileError(b *testing.B, exact, approx []string) string {
+	parse := func(rows []string) map[string]float64 {
+		m := make(map[string]float64, len(rows))
+		for _, r := range rows {
+			t, v, _ := strings.Cut(r, " | ")
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				b.Fatalf("quantile row %q: %v", r, err)
+			}
+			m[t] = f
+		}
+		return m
+	}
+	want, got := parse(exact), parse(approx)
+	if len(want) != len(got) {
+		return fmt.Sprintf("%d minutes, the exact query gave %d", len(got), len(want))
+	}
+	var worst, sum, worstExact float64
+	for t, w := range want {
+		g, ok := got[t]
+		if !ok {
+			return "minute " + t + " is missing"
+		}
+		d := math.Abs(g - w)
+		sum += d
+		if d > worst {
+			worst, worstExact = d, w
+		}
+	}
+	return fmt.Sprintf("%d minutes, error vs exact: max %.4g (exact %.4g there), mean %.4g", len(want), worst, worstExact, sum/float64(len(want)))
 }

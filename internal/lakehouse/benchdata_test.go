@@ -2,7 +2,11 @@ package lakehouse
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,4 +81,50 @@ func writeBenchMeasures(b testing.TB, tl *testLake, n int) {
 		c.props(12, nil)
 		c.props(13, nil)
 	})
+}
+
+// benchQueryData returns a test lake holding BenchmarkQueries' data: n log
+// entries and n metric values as partitions, and a thread stream of
+// spanEvents span events as blocks (its id is returned). With
+// MICROMEGAS_BENCH_DIR set, the lake lives in that directory and its data
+// is kept for the next run with the same sizes (generating 100 M rows
+// takes minutes); remove the directory after changing how partitions are
+// written, or the benchmark measures the old layout.
+func benchQueryData(b *testing.B, n, spanEvents int) (*testLake, string) {
+	dir := os.Getenv("MICROMEGAS_BENCH_DIR")
+	if dir == "" {
+		tl := newTestLake(b)
+		return tl, generateQueryData(b, tl, n, spanEvents)
+	}
+	marker := filepath.Join(dir, "bench-data.txt")
+	want := fmt.Sprintf("%d log entries, %d metric values, %d span events, stream ", n, n, spanEvents)
+	if kept, err := os.ReadFile(marker); err == nil {
+		stream, ok := strings.CutPrefix(strings.TrimSpace(string(kept)), want)
+		if !ok {
+			b.Fatalf("%s holds other data (%s); remove the directory or set MICROMEGAS_BENCH_EVENTS and MICROMEGAS_BENCH_SPAN_EVENTS to match", dir, kept)
+		}
+		fmt.Fprintf(os.Stderr, "reusing the data kept in %s: %s\n", dir, kept)
+		return newTestLakeIn(b, dir), stream
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		b.Fatalf("MICROMEGAS_BENCH_DIR %s is not empty and has no %s: remove it (a previous generation did not finish)", dir, filepath.Base(marker))
+	}
+	check(b, os.MkdirAll(dir, 0o755))
+	tl := newTestLakeIn(b, dir)
+	stream := generateQueryData(b, tl, n, spanEvents)
+	check(b, os.WriteFile(marker, []byte(want+stream+"\n"), 0o644))
+	return tl, stream
+}
+
+// generateQueryData writes BenchmarkQueries' data into tl and returns the
+// id of the thread stream.
+func generateQueryData(b *testing.B, tl *testLake, n, spanEvents int) string {
+	start := time.Now()
+	writeBenchLogs(b, tl, n)
+	writeBenchMeasures(b, tl, n)
+	fmt.Fprintf(os.Stderr, "wrote %d log entries and %d metric values as partitions in %v\n", n, n, time.Since(start))
+	start = time.Now()
+	spans := genSpans(b, tl, spanEvents)
+	fmt.Fprintf(os.Stderr, "wrote %d span events as blocks in %v\n", spanEvents, time.Since(start))
+	return spans.StreamID
 }

@@ -28,8 +28,14 @@ type testLake struct {
 
 func newTestLake(t testing.TB) *testLake {
 	t.Helper()
+	return newTestLakeIn(t, t.TempDir())
+}
+
+// newTestLakeIn is newTestLake over the catalog and objects already in
+// dir, if any (the query benchmarks keep their generated data there).
+func newTestLakeIn(t testing.TB, dir string) *testLake {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
 	cat, err := sqlite.Open(ctx, filepath.Join(dir, "catalog.db"))
 	if err != nil {
 		t.Fatal(err)
