@@ -165,15 +165,21 @@ func decDigits(u uint64) int {
 	return max(n, 1)
 }
 
+// signedDigits bounds the bytes a signed integer takes in text: its sign
+// and decimal digits (hex has no more digits than decimal).
+func signedDigits(v int64) int {
+	if v < 0 {
+		return 1 + decDigits(-uint64(v))
+	}
+	return decDigits(uint64(v))
+}
+
 // argSizes returns the bytes an argument takes in a deferred event (raw)
 // and a bound of the bytes the plan writes for it (wire).
 func argSizes(op *deferOp, kind, group uint8, val uint64) (raw, wire int) {
 	switch group {
 	case groupSigned:
-		if int64(val) < 0 {
-			return 9, 1 + decDigits(-val) // hex has no more digits than decimal
-		}
-		return 9, decDigits(val)
+		return 9, signedDigits(int64(val))
 	case groupUnsigned:
 		return 9, decDigits(val)
 	case groupBool:
@@ -230,31 +236,8 @@ func (s *LogSite) logDeferred(sys *system, t int64, props *PropertySet, args []a
 // logDeferred1 is logDeferred for the most common call, one argument: the
 // same event, without the per-argument arrays and loops (logf chooses).
 func (s *LogSite) logDeferred1(sys *system, t int64, props *PropertySet, a any) bool {
-	if !s.planOK || len(s.deferOps) != 1 {
-		return false
-	}
-	op := &s.deferOps[0]
-	var kind uint8
-	var val uint64
-	var size int
-	if v, ok := a.(int); ok && op.accepts&groupSigned != 0 {
-		// The most common argument: one comparison, sizes inline.
-		kind, val = argInt, uint64(v)
-		u, sign := val, 0
-		if v < 0 {
-			u, sign = -u, 1
-		}
-		size = max(deferredHeader+9, s.wireBase(props)+sign+decDigits(u))
-	} else {
-		var group uint8
-		kind, group, val = argKind(a)
-		if op.accepts&group == 0 || group == groupFloat && !finite(val) {
-			return false
-		}
-		raw, wire := argSizes(op, kind, group, val)
-		size = max(deferredHeader+raw, s.wireBase(props)+wire)
-	}
-	if size > maxDeferredSize || size > sys.capacity[kindLog]-maxObjectSize {
+	size, kind, val := s.deferredSize1(sys.capacity[kindLog], props, a)
+	if size == 0 {
 		return false
 	}
 	sh, pid := sys.acquireShard()
@@ -268,6 +251,32 @@ func (s *LogSite) logDeferred1(sys *system, t int64, props *PropertySet, a any) 
 		sys.keepRecent()
 	}
 	return true
+}
+
+// deferredSize1 is deferredSize for one argument: the same size (0 when
+// the call must be formatted at once), with the argument's kind and value.
+func (s *LogSite) deferredSize1(capacity int, props *PropertySet, a any) (size int, kind uint8, val uint64) {
+	if !s.planOK || len(s.deferOps) != 1 {
+		return 0, 0, 0
+	}
+	op := &s.deferOps[0]
+	if v, ok := a.(int); ok && op.accepts&groupSigned != 0 {
+		// The most common argument: one comparison, sizes inline.
+		kind, val = argInt, uint64(v)
+		size = max(deferredHeader+9, s.wireBase(props)+signedDigits(int64(v)))
+	} else {
+		var group uint8
+		kind, group, val = argKind(a)
+		if op.accepts&group == 0 || group == groupFloat && !finite(val) {
+			return 0, 0, 0
+		}
+		raw, wire := argSizes(op, kind, group, val)
+		size = max(deferredHeader+raw, s.wireBase(props)+wire)
+	}
+	if size > maxDeferredSize || size > capacity-maxObjectSize {
+		return 0, 0, 0
+	}
+	return size, kind, val
 }
 
 // wireBase returns the bytes of the wire event a deferred event becomes,

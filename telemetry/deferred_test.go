@@ -42,6 +42,13 @@ func deferredCases() []struct {
 		{fmtCase{"%s", []any{[]byte("b")}, true}, false},
 		{fmtCase{"%d", []any{"x"}, false}, false},
 		{fmtCase{"%d %d", []any{1}, false}, false},
+		// One argument (logDeferred1): ints of every sign and verb, and ints
+		// under a verb that does not take them.
+		{fmtCase{"%x", []any{-255}, true}, true},
+		{fmtCase{"n=%d.", []any{math.MinInt}, true}, true},
+		{fmtCase{"%v", []any{0}, true}, true},
+		{fmtCase{"%X", []any{math.MaxInt}, true}, true},
+		{fmtCase{"%s", []any{7}, false}, false},
 		{fmtCase{strings.Repeat("long literal ", 40) + "%d", []any{1}, true}, false},
 	}
 }
@@ -88,6 +95,12 @@ func testDeferred(t *testing.T, format string, args []any, props *PropertySet, d
 	size := s.deferredSize(DefaultLogBufferSize, props, args, &da)
 	if (size > 0) != deferred {
 		t.Fatalf("deferred %v (size %d), want %v", size > 0, size, deferred)
+	}
+	if len(args) == 1 { // Logf's one-argument path must decide and reserve alike
+		size1, kind, val := s.deferredSize1(DefaultLogBufferSize, props, args[0])
+		if size1 != size || size > 0 && (kind != da.kinds[0] || val != da.vals[0]) {
+			t.Fatalf("deferredSize1 = %d, %d, %#x; deferredSize = %d, %d, %#x", size1, kind, val, size, da.kinds[0], da.vals[0])
+		}
 	}
 	// A static event, then the call, as the writer lays them out.
 	objs := make([]byte, logStaticSize, logStaticSize+maxDeferredSize)

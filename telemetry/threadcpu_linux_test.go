@@ -2,18 +2,10 @@ package telemetry
 
 import (
 	"runtime"
-	"syscall"
 	"testing"
-	"unsafe"
-)
 
-// threadCPU returns the CPU time consumed by the calling OS thread.
-func threadCPU() int64 {
-	var ts syscall.Timespec
-	const clockThreadCPUTimeID = 3
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTimeID, uintptr(unsafe.Pointer(&ts)), 0)
-	return ts.Nano()
-}
+	"github.com/micromegas-go/micromegas/internal/cputime"
+)
 
 // BenchmarkThreadCPU measures the calling goroutine's own CPU time per
 // event (the goroutine locked to its thread): unlike wall time, it does
@@ -35,11 +27,11 @@ func BenchmarkThreadCPU(b *testing.B) {
 			startBench(b)
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			t0 := threadCPU()
+			t0 := cputime.Thread()
 			for i := range b.N {
 				c.f(i)
 			}
-			b.ReportMetric(float64(threadCPU()-t0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Thread()-t0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/micromegas-go/micromegas/internal/cputime"
 )
 
 // Benchmark of the storage layouts behind the substring search figures
@@ -62,7 +63,7 @@ func BenchmarkTextLayouts(b *testing.B) {
 		files, size := writeMessages(b, filepath.Join(dir, l.name), n, l.props)
 		b.Run(l.name, func(b *testing.B) {
 			table := []Table{{Name: "log_entries", Files: files}}
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				r, err := e.Query(context.Background(), `SELECT count(*) FROM log_entries WHERE msg LIKE '%in 42 ms%'`, table)
 				if err != nil {
@@ -71,7 +72,7 @@ func BenchmarkTextLayouts(b *testing.B) {
 				drain(b, r.Next, r.Err)
 				r.Release()
 			}
-			b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 			b.ReportMetric(float64(size)/float64(n), "B/msg")
 		})
 	}

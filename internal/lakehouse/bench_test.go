@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/micromegas-go/micromegas/internal/catalog"
+	"github.com/micromegas-go/micromegas/internal/cputime"
 	"github.com/micromegas-go/micromegas/internal/engine"
 	"github.com/micromegas-go/micromegas/internal/lakehouse/lakehousetest"
 )
@@ -137,7 +138,7 @@ func BenchmarkETL(b *testing.B) {
 			}
 			var fileSize int64
 			b.ResetTimer()
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for i := 0; i < b.N; i++ {
 				p, err := tl.buildPartition(ctx, v, "bench", blocks[0].InsertTime, blocks[len(blocks)-1].InsertTime.Add(time.Second), blocks)
 				if err != nil {
@@ -146,7 +147,7 @@ func BenchmarkETL(b *testing.B) {
 				fileSize = p.FileSize
 			}
 			b.StopTimer()
-			cpu := processCPU() - cpu0
+			cpu := cputime.Process() - cpu0
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 			b.ReportMetric(float64(n)*float64(b.N)/cpu.Seconds(), "events/cpu-s")
 			b.ReportMetric(float64(raw)/n, "raw_B/event")
@@ -172,19 +173,19 @@ func BenchmarkSpansJIT(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("convert_write", func(b *testing.B) {
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		for i := 0; i < b.N; i++ {
 			_, err := tl.buildPartition(ctx, v, spans.StreamID, blocks[0].InsertTime, blocks[len(blocks)-1].InsertTime.Add(time.Second), blocks)
 			if err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+		b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 	topSpans := `SELECT name, sum(duration) FROM view_instance('thread_spans', '` + spans.StreamID + `') GROUP BY name ORDER BY 2 DESC LIMIT 10`
 	b.Run("query", func(b *testing.B) {
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
 			if _, err := tl.RetirePartitions(ctx, ThreadSpansView, spans.StreamID, time.Unix(0, 0), time.Now().Add(time.Hour)); err != nil {
@@ -195,7 +196,7 @@ func BenchmarkSpansJIT(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+		b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	})
 }
@@ -234,7 +235,7 @@ func BenchmarkQueries(b *testing.B) {
 	for _, q := range queries {
 		var lakeRows, duckRows []string
 		b.Run(q.name+"/lakehouse", func(b *testing.B) {
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for i := 0; i < b.N; i++ {
 				rows, err := benchQueryOpts(tl, q.sql, q.opts)
 				if err != nil {
@@ -242,7 +243,7 @@ func BenchmarkQueries(b *testing.B) {
 				}
 				lakeRows = rows
 			}
-			b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 		b.Run(q.name+"/duckdb", func(b *testing.B) {
 			var paths []string
@@ -251,7 +252,7 @@ func BenchmarkQueries(b *testing.B) {
 					paths = append(paths, filepath.Join(tl.dir, "objects", filepath.FromSlash(part.FilePath)))
 				}
 			}
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for i := 0; i < b.N; i++ {
 				rdr, err := tl.eng.Query(ctx, q.sql, []engine.Table{{Name: q.view, Files: paths}})
 				if err != nil {
@@ -263,7 +264,7 @@ func BenchmarkQueries(b *testing.B) {
 				}
 				rdr.Release()
 			}
-			b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 		results[q.name] = lakeRows
 		if !strings.HasPrefix(q.name, "p99_per_minute") {
@@ -282,21 +283,21 @@ func BenchmarkQueries(b *testing.B) {
 	if _, err := tl.RetirePartitions(ctx, ThreadSpansView, spanStream, time.Unix(0, 0), time.Now().Add(time.Hour)); err != nil {
 		b.Fatal(err)
 	}
-	start, cpu0 := time.Now(), processCPU()
+	start, cpu0 := time.Now(), cputime.Process()
 	if _, err := benchQuery(tl, topSpans); err != nil {
 		b.Fatal(err)
 	}
-	jit, cpu := time.Since(start), processCPU()-cpu0
+	jit, cpu := time.Since(start), cputime.Process()-cpu0
 	fmt.Fprintf(os.Stderr, "thread_spans_jit: %d span events converted and queried in %v, %v of CPU (%.0f events/s)\n",
 		spanEvents, jit, cpu, float64(spanEvents)/jit.Seconds())
 	b.Run("top_spans/lakehouse", func(b *testing.B) {
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		for i := 0; i < b.N; i++ {
 			if _, err := benchQuery(tl, topSpans); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+		b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	})
 	b.Run("top_spans/duckdb", func(b *testing.B) {
 		var paths []string
@@ -306,7 +307,7 @@ func BenchmarkQueries(b *testing.B) {
 			}
 		}
 		plain := `SELECT name, sum(duration) FROM thread_spans GROUP BY name ORDER BY 2 DESC LIMIT 10`
-		cpu0 := processCPU()
+		cpu0 := cputime.Process()
 		for i := 0; i < b.N; i++ {
 			rdr, err := tl.eng.Query(ctx, plain, []engine.Table{{Name: ThreadSpansView, Files: paths}})
 			if err != nil {
@@ -316,7 +317,7 @@ func BenchmarkQueries(b *testing.B) {
 			}
 			rdr.Release()
 		}
-		b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+		b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	})
 	fmt.Fprintf(os.Stderr, "data: %d log entries, %d metric values, %d span events\n", n, n, spanEvents)
 }

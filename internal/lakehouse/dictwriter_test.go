@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/micromegas-go/micromegas/internal/cputime"
 	"github.com/micromegas-go/micromegas/internal/engine"
 )
 
@@ -173,7 +174,7 @@ func BenchmarkMergeWrite(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var size int64
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for i := 0; i < b.N; i++ {
 				rdr, err := tl.eng.Query(ctx, `SELECT * FROM merge_source`, []engine.Table{{Name: "merge_source", Files: files}})
 				check(b, err)
@@ -198,7 +199,7 @@ func BenchmarkMergeWrite(b *testing.B) {
 					b.Fatalf("merged %d rows, want %d", pw.Rows(), n)
 				}
 			}
-			b.ReportMetric((processCPU()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cputime.Process()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 			b.ReportMetric(float64(size), "file-bytes")
 		})
 	}
