@@ -19,11 +19,15 @@ import (
 // addresses it prints.
 func serveForTest(t *testing.T) (ingestion, flightsql string) {
 	t.Helper()
+	// The data folder is made before the cleanup that stops serve is
+	// registered, so that cleanups (last in, first out) stop serve before
+	// they remove the folder it writes to.
+	dataDir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--data-dir", t.TempDir(), "--ingestion-addr", "127.0.0.1:0",
+		done <- run(ctx, []string{"serve", "--data-dir", dataDir, "--ingestion-addr", "127.0.0.1:0",
 			"--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--log-level", "warn"}, pw, io.Discard)
 		pw.Close()
 	}()
