@@ -132,6 +132,9 @@ func (e *Engine) configure(ctx context.Context, allowed []string) error {
 	if err := registerHistogramFunctions(conn); err != nil {
 		return err
 	}
+	if err := registerSketchFunctions(conn); err != nil {
+		return err
+	}
 	if e.opts.MaxTempDirectorySize != "" {
 		stmts = append(stmts, "SET GLOBAL max_temp_directory_size = "+quoteString(e.opts.MaxTempDirectorySize))
 	}

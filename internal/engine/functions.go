@@ -82,4 +82,11 @@ var functionsSQL = []string{
 	// when there is none (a Go function, histogram.go).
 	`CREATE OR REPLACE MACRO quantile_from_histogram(h, ratio) AS
 		micromegas_quantile_from_bins(h.start, h."end", h.count, h.bins, ratio)`,
+	// Sketches (sketch.go, package sketch): distributions with a relative
+	// error of 0.39% and no bounds to choose, mergeable. make_sketch(v)
+	// and sum_sketches(s) are aggregates; quantile_from_sketch(s, ratio)
+	// is a Go function.
+	`CREATE OR REPLACE MACRO make_sketch(v) AS micromegas_sketch_from_values(list(CAST(v AS DOUBLE)))`,
+	`CREATE OR REPLACE MACRO sum_sketches(s) AS micromegas_merge_sketches(list(s))`,
+	`CREATE OR REPLACE MACRO count_from_sketch(s) AS s.count`,
 }

@@ -230,6 +230,8 @@ func BenchmarkQueries(b *testing.B) {
 		// the exact p99 is printed.
 		{"p99_per_minute_histogram", `SELECT date_bin('1 minute', time) AS t, quantile_from_histogram(make_histogram(0.0, 100.0, 100, value), 0.99) FROM measures WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasuresView},
 		{"p99_per_minute_approx", `SELECT date_bin('1 minute', time) AS t, approx_quantile(value, 0.99) FROM measures WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasuresView},
+		// And from the per-minute sketches the daemon keeps (measure_stats).
+		{"p99_per_minute_stats", `SELECT time_bin AS t, quantile_from_sketch(sum_sketches(sketch), 0.99) FROM measure_stats WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasureStatsView},
 	}
 	results := map[string][]string{}
 	for _, q := range queries {
@@ -271,7 +273,7 @@ func BenchmarkQueries(b *testing.B) {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", q.name, lakeRows)
 		}
 	}
-	for _, approx := range []string{"p99_per_minute_histogram", "p99_per_minute_approx"} {
+	for _, approx := range []string{"p99_per_minute_histogram", "p99_per_minute_approx", "p99_per_minute_stats"} {
 		if results["p99_per_minute"] != nil && results[approx] != nil {
 			fmt.Fprintf(os.Stderr, "%s: %s\n", approx, quantileError(b, results["p99_per_minute"], results[approx]))
 		}

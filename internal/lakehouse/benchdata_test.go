@@ -22,8 +22,8 @@ var benchDay = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 // ETL is measured by BenchmarkETL), with the rows BenchmarkETL's blocks
 // would give: one process and stream, a block id per eventsPerBlock rows.
 // row appends the view's own columns of row i (time ns); the seven common
-// columns are appended here.
-func writeDirectPartitions(b testing.TB, tl *testLake, view string, n int, row func(c cols, i int, ns int64)) {
+// columns are appended here. It returns the process id of the rows.
+func writeDirectPartitions(b testing.TB, tl *testLake, view string, n int, row func(c cols, i int, ns int64)) string {
 	ctx := context.Background()
 	v, _ := lookupView(view)
 	perHour := n / 24
@@ -49,6 +49,7 @@ func writeDirectPartitions(b testing.TB, tl *testLake, view string, n int, row f
 		s.release()
 		check(b, err)
 	}
+	return bc.processID
 }
 
 // writeBenchLogs writes n log entries as in genLogs: four sites (levels
@@ -69,18 +70,37 @@ func writeBenchLogs(b testing.TB, tl *testLake, n int) {
 }
 
 // writeBenchMeasures writes n metric values as in genMetrics: frame_time
-// and cpu in turn, values (i mod 1000)/10.
+// and cpu in turn, values (i mod 1000)/10; and the 24 hourly partitions of
+// measure_stats that the daemon would make of them (the same code as the
+// ETL: measureStats).
 func writeBenchMeasures(b testing.TB, tl *testLake, n int) {
 	names := [2][3]string{{"render", "frame_time", "ms"}, {"sys", "cpu", "percent"}}
-	writeDirectPartitions(b, tl, MeasuresView, n, func(c cols, i int, ns int64) {
+	var stats [24]*measureStats
+	for h := range stats {
+		stats[h] = newMeasureStats()
+	}
+	processID := writeDirectPartitions(b, tl, MeasuresView, n, func(c cols, i int, ns int64) {
 		c.ts(7, ns)
 		for k, v := range names[i%2] {
 			check(b, c.dict(8+k, v))
 		}
-		c.f64(11, float64(i%1000)/10)
+		v := float64(i%1000) / 10
+		c.f64(11, v)
 		c.props(12, nil)
 		c.props(13, nil)
+		name := names[i%2]
+		stats[(ns-benchDay.UnixNano())/int64(time.Hour)].add(ns, name[1], name[0], name[2], v)
 	})
+	v, _ := lookupView(MeasureStatsView)
+	for h, ms := range stats {
+		hour := benchDay.Add(time.Duration(h) * time.Hour)
+		s := newSink(v.sinkSchema())
+		ms.appendTo(s, processID)
+		s.sources = int64(n / 24 / eventsPerBlock)
+		err := tl.writeAggregated(context.Background(), v, hour, hour.Add(time.Hour), s)
+		s.release()
+		check(b, err)
+	}
 }
 
 // benchQueryData returns a test lake holding BenchmarkQueries' data: n log
@@ -97,7 +117,7 @@ func benchQueryData(b *testing.B, n, spanEvents int) (*testLake, string) {
 		return tl, generateQueryData(b, tl, n, spanEvents)
 	}
 	marker := filepath.Join(dir, "bench-data.txt")
-	want := fmt.Sprintf("%d log entries, %d metric values, %d span events, stream ", n, n, spanEvents)
+	want := fmt.Sprintf("%d log entries, %d metric values with measure_stats, %d span events, stream ", n, n, spanEvents)
 	if kept, err := os.ReadFile(marker); err == nil {
 		stream, ok := strings.CutPrefix(strings.TrimSpace(string(kept)), want)
 		if !ok {

@@ -12,18 +12,28 @@ var (
 	timestamp = &arrow.TimestampType{Unit: arrow.Nanosecond, TimeZone: "+00:00"}
 	propsType = arrow.MapOf(arrow.BinaryTypes.String, arrow.BinaryTypes.String)
 	tagsType  = arrow.ListOfField(arrow.Field{Name: "tag", Type: arrow.BinaryTypes.String, Nullable: true})
+	// sketchType is a distribution of values (package sketch; the SQL
+	// type engine.SketchSQLType).
+	sketchType = arrow.StructOf(
+		arrow.Field{Name: "min", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		arrow.Field{Name: "max", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		arrow.Field{Name: "count", Type: arrow.PrimitiveTypes.Uint64, Nullable: true},
+		arrow.Field{Name: "keys", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32), Nullable: true},
+		arrow.Field{Name: "counts", Type: arrow.ListOf(arrow.PrimitiveTypes.Uint64), Nullable: true},
+	)
 )
 
 // Names of the view sets.
 const (
-	LogEntriesView  = "log_entries"
-	MeasuresView    = "measures"
-	BlocksView      = "blocks"
-	ProcessesView   = "processes"
-	StreamsView     = "streams"
-	LogStatsView    = "log_stats"
-	ThreadSpansView = "thread_spans"
-	AsyncEventsView = "async_events"
+	LogEntriesView   = "log_entries"
+	MeasuresView     = "measures"
+	BlocksView       = "blocks"
+	ProcessesView    = "processes"
+	StreamsView      = "streams"
+	LogStatsView     = "log_stats"
+	MeasureStatsView = "measure_stats"
+	ThreadSpansView  = "thread_spans"
+	AsyncEventsView  = "async_events"
 )
 
 // LogEntriesSchema is the schema of log_entries (spec 5.2).

@@ -54,12 +54,13 @@ type timeColumn struct{ lower, upper bool }
 // (which queries sum across partitions) lies in a partition meeting its
 // time_bin, so pruning on time_bin never changes a sum.
 var timeColumns = map[string]map[string]timeColumn{
-	LogEntriesView:  {"time": {lower: true, upper: true}},
-	MeasuresView:    {"time": {lower: true, upper: true}},
-	AsyncEventsView: {"time": {lower: true, upper: true}},
-	LogStatsView:    {"time_bin": {lower: true, upper: true}},
-	ThreadSpansView: {"end": {lower: true}, "begin": {upper: true}},
-	BlocksView:      {"end_time": {lower: true}, "insert_time": {lower: true}, "begin_time": {upper: true}},
+	LogEntriesView:   {"time": {lower: true, upper: true}},
+	MeasuresView:     {"time": {lower: true, upper: true}},
+	AsyncEventsView:  {"time": {lower: true, upper: true}},
+	LogStatsView:     {"time_bin": {lower: true, upper: true}},
+	MeasureStatsView: {"time_bin": {lower: true, upper: true}},
+	ThreadSpansView:  {"end": {lower: true}, "begin": {upper: true}},
+	BlocksView:       {"end_time": {lower: true}, "insert_time": {lower: true}, "begin_time": {upper: true}},
 }
 
 // boundExpr is the SQL text of one bound and its byte range in the query

@@ -95,6 +95,11 @@ var viewSets = []*viewSet{
 		reaggregate: logStatsSQL, merge: logStatsMergeSQL, rowSchema: logStatsRowSchema,
 	},
 	{
+		name: MeasureStatsView, schema: MeasureStatsSchema, hash: []byte{1}, tag: "metrics", global: true, maxDelta: 24 * time.Hour,
+		appendBlock: (*Lakehouse).appendMeasureStatsBlock, timeFilter: logStatsFilter,
+		reaggregate: measureStatsSQL, merge: measureStatsMergeSQL, rowSchema: measureStatsRowSchema,
+	},
+	{
 		name: ThreadSpansView, schema: ThreadSpansSchema, hash: []byte{1}, tag: "cpu", instance: perStream,
 		rowsInEventRange: true,
 		timeFilter: func(begin, end string) string {
