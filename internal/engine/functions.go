@@ -87,6 +87,8 @@ var functionsSQL = []string{
 	// and sum_sketches(s) are aggregates; quantile_from_sketch(s, ratio)
 	// is a Go function.
 	`CREATE OR REPLACE MACRO make_sketch(v) AS micromegas_sketch_from_values(list(CAST(v AS DOUBLE)))`,
-	`CREATE OR REPLACE MACRO sum_sketches(s) AS micromegas_merge_sketches(list(s))`,
+	// A group of one sketch is returned as it is, without a call to Go.
+	`CREATE OR REPLACE MACRO sum_sketches(s) AS
+		CASE WHEN count(s) <= 1 THEN any_value(s) ELSE micromegas_merge_sketches(list(s)) END`,
 	`CREATE OR REPLACE MACRO count_from_sketch(s) AS s.count`,
 }

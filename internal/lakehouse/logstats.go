@@ -98,9 +98,9 @@ func (v *viewSet) tailRange(r timeRange) timeRange {
 
 // queryTables returns the tables a query reads for the global view v
 // whose partitions (and tail) make t: t itself, or, for a view whose rows
-// must be re-aggregated, t renamed plus the view over it.
-func (v *viewSet) queryTables(t engine.Table) []engine.Table {
-	if v.reaggregate == "" {
+// are re-aggregated and may repeat a key, t renamed plus the view over it.
+func (v *viewSet) queryTables(t engine.Table, keysRepeat bool) []engine.Table {
+	if v.reaggregate == "" || !keysRepeat {
 		return []engine.Table{t}
 	}
 	parts := t

@@ -48,10 +48,10 @@ var measureStatsRowSchema = arrow.NewSchema([]arrow.Field{
 }, nil)
 
 // measureStatsSQL merges the rows of equal keys of a table of
-// measure_stats rows (%s). A key found once keeps its sketch as it is.
+// measure_stats rows (%s).
 const measureStatsSQL = `SELECT time_bin, process_id, name, target, unit,
 	CAST(sum("count") AS BIGINT) AS "count", sum("sum") AS "sum", min("min") AS "min", max("max") AS "max",
-	CASE WHEN count(*) = 1 THEN any_value(sketch) ELSE sum_sketches(sketch) END AS sketch
+	sum_sketches(sketch) AS sketch
 	FROM %s GROUP BY time_bin, process_id, name, target, unit`
 
 // measureStatsMergeSQL is measureStatsSQL ordered for the files the

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/lakehouse/lakehousetest"
 )
 
@@ -151,5 +152,30 @@ func TestMeasureStats(t *testing.T) {
 	defer rdr.Release()
 	if !desc.Equal(rdr.Schema()) {
 		t.Fatalf("described schema %s, query schema %s", desc, rdr.Schema())
+	}
+}
+
+// TestDisjointEventRanges: rows of re-aggregated views are summed again
+// only when two partitions may hold the same time bin.
+func TestDisjointEventRanges(t *testing.T) {
+	h := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	part := func(from, to time.Duration) catalog.Partition {
+		return catalog.Partition{MinEventTime: h.Add(from), MaxEventTime: h.Add(to)}
+	}
+	for _, c := range []struct {
+		name  string
+		parts []catalog.Partition
+		want  bool
+	}{
+		{"none", nil, true},
+		{"one", []catalog.Partition{part(0, time.Minute)}, true},
+		{"apart, any order", []catalog.Partition{part(2*time.Minute, 3*time.Minute-1), part(0, time.Minute-1), part(time.Minute, 2*time.Minute-1)}, true},
+		{"sharing a bin", []catalog.Partition{part(time.Minute, 2*time.Minute-1), part(0, 2*time.Minute-1)}, false},
+		{"touching", []catalog.Partition{part(0, time.Minute), part(time.Minute, 2*time.Minute)}, false},
+		{"nested", []catalog.Partition{part(0, time.Hour), part(time.Minute, 2*time.Minute)}, false},
+	} {
+		if got := disjointEventRanges(c.parts); got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
 	}
 }

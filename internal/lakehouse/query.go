@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -190,11 +191,11 @@ func (q *queryPlan) plan(ctx context.Context) (string, []engine.Table, error) {
 				return err
 			}
 		}
-		t, err := q.globalTable(ctx, v)
+		t, keysRepeat, err := q.globalTable(ctx, v)
 		if err != nil {
 			return err
 		}
-		tables = append(tables, v.queryTables(t)...)
+		tables = append(tables, v.queryTables(t, keysRepeat)...)
 		return nil
 	}
 	for _, v := range viewSets {
@@ -262,7 +263,7 @@ func (q *queryPlan) viewInstance(ctx context.Context, c call, name string) (engi
 		}
 		return t, err
 	}
-	if err := q.addFiles(ctx, &t, v, parts, r); err != nil {
+	if _, err := q.addFiles(ctx, &t, v, parts, r); err != nil {
 		return t, err
 	}
 	q.filter(&t, v)
@@ -281,19 +282,29 @@ func instancedNames() []string {
 
 // globalTable makes the table of a global view: its partitions, plus the
 // blocks inserted after the last partition converted for this query only
-// (the maintenance daemon materializes them within seconds).
-func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (engine.Table, error) {
-	t := engine.Table{Name: v.name, Schema: v.schema}
+// (the maintenance daemon materializes them within seconds). keysRepeat
+// reports whether rows of a re-aggregated view may repeat a key: when
+// rows come from blocks of the tail, or from partitions whose event
+// ranges overlap (each partition holds a key once).
+func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (t engine.Table, keysRepeat bool, err error) {
+	t = engine.Table{Name: v.name, Schema: v.schema}
 	if v.sql != "" {
 		t.SQL = v.sql
-		return t, nil
+		return t, false, nil
 	}
 	if q.describe {
-		return t, nil
+		return t, true, nil
 	}
+	t, keysRepeat, err = q.partitionsAndTail(ctx, v, t)
+	return t, keysRepeat, err
+}
+
+// partitionsAndTail fills t with the files of the partitions of v and of
+// its tail; see globalTable.
+func (q *queryPlan) partitionsAndTail(ctx context.Context, v *viewSet, t engine.Table) (engine.Table, bool, error) {
 	parts, err := q.l.listInstance(ctx, v, GlobalInstance)
 	if err != nil {
-		return t, err
+		return t, false, err
 	}
 	var last time.Time
 	for _, p := range parts {
@@ -302,12 +313,14 @@ func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (engine.Table, 
 		}
 	}
 	r := q.rangeFor(v.name)
-	if err := q.addFiles(ctx, &t, v, parts, r); err != nil {
-		return t, err
+	kept, err := q.addFiles(ctx, &t, v, parts, r)
+	if err != nil {
+		return t, false, err
 	}
+	keysRepeat := !disjointEventRanges(kept)
 	blocks, err := q.l.opts.Catalog.ListBlocks(ctx, catalog.BlockFilter{Tag: v.tag, InsertedFrom: last})
 	if err != nil {
-		return t, fmt.Errorf("%s: list recent blocks: %w", v.name, err)
+		return t, false, fmt.Errorf("%s: list recent blocks: %w", v.name, err)
 	}
 	if r.bounded() {
 		kept := blocks[:0]
@@ -321,26 +334,42 @@ func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (engine.Table, 
 	if len(blocks) > 0 {
 		s, err := q.l.convertBlocks(ctx, v, blocks)
 		if err != nil {
-			return t, err
+			return t, false, err
 		}
 		path, err := q.writeTemp(s)
 		s.release()
 		if err != nil {
-			return t, err
+			return t, false, err
 		}
 		if path != "" {
 			t.Files = append(t.Files, path)
+			keysRepeat = true
 		}
 	}
 	q.filter(&t, v)
-	return t, nil
+	return t, keysRepeat, nil
 }
 
-// addFiles adds the files of the partitions meeting the table's range.
+// disjointEventRanges reports whether no two partitions have event time
+// ranges that meet.
+func disjointEventRanges(parts []catalog.Partition) bool {
+	sorted := slices.SortedFunc(slices.Values(parts), func(a, b catalog.Partition) int {
+		return a.MinEventTime.Compare(b.MinEventTime)
+	})
+	for i := 1; i < len(sorted); i++ {
+		if !sorted[i].MinEventTime.After(sorted[i-1].MaxEventTime) {
+			return false
+		}
+	}
+	return true
+}
+
+// addFiles adds the files of the partitions meeting the table's range,
+// and returns those partitions.
 // A partition whose events all lie inside the query_range headers goes to
 // t.Inside: the view's time filter (q.filter) holds for all of its rows,
 // so DuckDB need not evaluate it row by row.
-func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, parts []catalog.Partition, r timeRange) error {
+func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, parts []catalog.Partition, r timeRange) (kept []catalog.Partition, err error) {
 	for _, p := range parts {
 		if p.NumRows == 0 || p.FilePath == "" {
 			continue
@@ -350,8 +379,9 @@ func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, p
 		}
 		path, release, err := q.l.localFile(ctx, p.FilePath)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		kept = append(kept, p)
 		q.releases = append(q.releases, release)
 		if v.rowsInEventRange && q.opts.hasRange() &&
 			!p.MinEventTime.Before(q.opts.Begin) && !p.MaxEventTime.After(q.opts.End) {
@@ -360,7 +390,7 @@ func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, p
 			t.Files = append(t.Files, path)
 		}
 	}
-	return nil
+	return kept, nil
 }
 
 // filter restricts a table to the query's time range.
