@@ -34,18 +34,7 @@ var MeasureStatsSchema = arrow.NewSchema([]arrow.Field{
 
 // measureStatsRowSchema is MeasureStatsSchema with plain strings: the
 // rows of blocks, dictionary-encoded once summed (see logStatsRowSchema).
-var measureStatsRowSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "time_bin", Type: timestamp},
-	{Name: "process_id", Type: arrow.BinaryTypes.String},
-	{Name: "name", Type: arrow.BinaryTypes.String},
-	{Name: "target", Type: arrow.BinaryTypes.String},
-	{Name: "unit", Type: arrow.BinaryTypes.String},
-	{Name: "count", Type: arrow.PrimitiveTypes.Int64},
-	{Name: "sum", Type: arrow.PrimitiveTypes.Float64},
-	{Name: "min", Type: arrow.PrimitiveTypes.Float64},
-	{Name: "max", Type: arrow.PrimitiveTypes.Float64},
-	{Name: "sketch", Type: sketchType},
-}, nil)
+var measureStatsRowSchema = plainStrings(MeasureStatsSchema)
 
 // measureStatsSQL merges the rows of equal keys of a table of
 // measure_stats rows (%s).

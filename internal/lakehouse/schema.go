@@ -180,10 +180,16 @@ var (
 // (dictWriter then encodes the strings one row group at a time), so that
 // a day of blocks may hold more distinct processes and targets than a
 // dict16 column can index.
-var logStatsRowSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "time_bin", Type: timestamp},
-	{Name: "process_id", Type: arrow.BinaryTypes.String},
-	{Name: "level", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "target", Type: arrow.BinaryTypes.String},
-	{Name: "count", Type: arrow.PrimitiveTypes.Int64},
-}, nil)
+var logStatsRowSchema = plainStrings(LogStatsSchema)
+
+// plainStrings returns s with its dictionary-encoded columns as plain
+// values.
+func plainStrings(s *arrow.Schema) *arrow.Schema {
+	fields := s.Fields()
+	for i, f := range fields {
+		if dt, ok := f.Type.(*arrow.DictionaryType); ok {
+			fields[i].Type = dt.ValueType
+		}
+	}
+	return arrow.NewSchema(fields, nil)
+}
