@@ -29,27 +29,19 @@ func (l *Lakehouse) appendAsyncBlock(ctx context.Context, s *sink, b catalog.Blo
 	c := s.c
 	for _, e := range events {
 		t := m.conv.nanos(e.ticks)
-		if err := c.dict(0, b.StreamID); err != nil {
-			return err
-		}
-		if err := c.dict(1, b.BlockID); err != nil {
-			return err
-		}
+		c.dict(0, b.StreamID)
+		c.dict(1, b.BlockID)
 		c.ts(2, t)
 		typ := "end"
 		if e.begin {
 			typ = "begin"
 		}
-		if err := c.dict(3, typ); err != nil {
-			return err
-		}
+		c.dict(3, typ)
 		c.i64(4, e.spanID)
 		c.i64(5, e.parentSpanID)
 		c.u32(6, e.depth)
 		for i, v := range []string{e.site.name, e.site.filename, e.site.target} {
-			if err := c.dict(7+i, v); err != nil {
-				return err
-			}
+			c.dict(7+i, v)
 		}
 		c.u32(10, e.site.line)
 		s.noteRow(t, t)

@@ -36,7 +36,7 @@ func writeDirectPartitions(b testing.TB, tl *testLake, view string, n int, row f
 			k := min(eventsPerBlock, perHour-first)
 			bc.blockID = uuid.NewString()
 			bc.insertTime = hour.UnixNano() + int64(first)*step
-			check(b, bc.appendCommon(s.c, k))
+			bc.appendCommon(s.c, k)
 			for j := range k {
 				i := h*perHour + first + j
 				ns := hour.UnixNano() + int64(first+j)*step
@@ -59,7 +59,7 @@ func writeBenchLogs(b testing.TB, tl *testLake, n int) {
 	writeDirectPartitions(b, tl, LogEntriesView, n, func(c cols, i int, ns int64) {
 		site := benchSites[i%len(benchSites)]
 		c.ts(7, ns)
-		check(b, c.dict(8, site.Target))
+		c.dict(8, site.Target)
 		c.i32(9, int32(site.Level))
 		msg = append(append(msg[:0], "request "...), strconv.Itoa(i)...)
 		msg = strconv.AppendInt(append(msg, " done in "...), int64(i%997), 10)
@@ -82,7 +82,7 @@ func writeBenchMeasures(b testing.TB, tl *testLake, n int) {
 	processID := writeDirectPartitions(b, tl, MeasuresView, n, func(c cols, i int, ns int64) {
 		c.ts(7, ns)
 		for k, v := range names[i%2] {
-			check(b, c.dict(8+k, v))
+			c.dict(8+k, v)
 		}
 		v := float64(i%1000) / 10
 		c.f64(11, v)

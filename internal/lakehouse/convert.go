@@ -2,7 +2,6 @@ package lakehouse
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -40,10 +39,6 @@ func (l *Lakehouse) convertBlocks(ctx context.Context, v *viewSet, blocks []cata
 		}
 		s.sources++
 		if err := v.appendBlock(l, ctx, s, b, m); err != nil {
-			if ae := (*appendError)(nil); errors.As(err, &ae) {
-				s.release()
-				return nil, fmt.Errorf("%s: %w", v.name, err)
-			}
 			l.log.Warn("skipping a block that cannot be read", "view", v.name, "block_id", b.BlockID, "err", err)
 		}
 	}

@@ -16,11 +16,13 @@ import (
 // from its results would otherwise lose the Arrow types of spec 5.2.
 //
 // Rows are gathered into records of at most engine.RowGroupRows rows
-// with one dictionary per column, so the Parquet writer keeps each row
-// group's column as one dictionary page (a dictionary that changes
-// between records makes it fall back to plain encoding). A record is cut
-// early when a dictionary may not hold the next batch (Int16 indices hold
-// 32768 values), so any number of distinct values can be written.
+// with one dictionary per column, each to be written as a row group of
+// its own (engine.ParquetWriter.WriteRowGroup), so the Parquet writer
+// keeps each row group's column as one dictionary page (a dictionary that
+// changes within a row group makes it drop the dictionary and write plain
+// pages). A record is cut early when a dictionary may not hold the next
+// batch (Int16 indices hold 32768 values), so any number of distinct
+// values can be written.
 type dictWriter struct {
 	schema *arrow.Schema                 // of the records written
 	write  func(arrow.RecordBatch) error // takes the records

@@ -14,7 +14,8 @@
 // Properties are MAP(VARCHAR, VARCHAR); strings are dictionary-encoded in
 // the files where spec 5.2 says so (dict16, log_stats included, and in
 // the files merges write from engine results: dictwriter.go) and read
-// back as VARCHAR.
+// back as VARCHAR. Every row group has its own dictionaries, so a
+// partition may hold any number of distinct strings (sinkdict.go).
 //
 // # Partitions
 //

@@ -49,12 +49,10 @@ func (q *queryPlan) recordTable(name string, schema *arrow.Schema, fill func(c c
 	s := newSink(schema)
 	defer s.release()
 	fill(s.c)
-	rec := s.record()
-	defer rec.Release()
-	if rec.NumRows() == 0 {
-		return t, nil
+	if n, err := s.c.len(); err != nil || n == 0 {
+		return t, err
 	}
-	path, err := q.writeTempRecord(rec)
+	path, err := q.writeTempSink(s)
 	if err != nil {
 		return t, err
 	}

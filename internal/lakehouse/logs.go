@@ -41,11 +41,9 @@ func newBlockContext(b catalog.Block, m *streamMeta) *blockContext {
 
 // appendCommon appends the seven leading columns that log_entries and
 // measures share, for the n rows of the block.
-func (bc *blockContext) appendCommon(c cols, n int) error {
+func (bc *blockContext) appendCommon(c cols, n int) {
 	for i, v := range [...]string{bc.processID, bc.streamID, bc.blockID} {
-		if err := c.dictN(i, v, n); err != nil {
-			return err
-		}
+		c.dictN(i, v, n)
 	}
 	tb := c.b[3].(*array.TimestampBuilder)
 	tb.Reserve(n)
@@ -53,28 +51,8 @@ func (bc *blockContext) appendCommon(c cols, n int) error {
 		tb.UnsafeAppend(arrow.Timestamp(bc.insertTime))
 	}
 	for i, v := range [...]string{bc.exe, bc.username, bc.computer} {
-		if err := c.dictN(4+i, v, n); err != nil {
-			return err
-		}
+		c.dictN(4+i, v, n)
 	}
-	return nil
-}
-
-// dictN appends v n times to dictionary column i.
-func (c cols) dictN(i int, v string, n int) error {
-	if n <= 0 {
-		return nil
-	}
-	d := c.d[i]
-	if err := d.add(v); err != nil {
-		return err
-	}
-	idx := d.memo[v]
-	d.pending = slices.Grow(d.pending, n-1)
-	for range n - 1 {
-		d.pending = append(d.pending, idx)
-	}
-	return nil
 }
 
 // sortedProps is a property map with its keys sorted once, for a map
@@ -112,9 +90,7 @@ func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block
 	}
 	bc := newBlockContext(b, m)
 	c := s.c
-	if err := bc.appendCommon(c, len(rows)); err != nil {
-		return err
-	}
+	bc.appendCommon(c, len(rows))
 	times := c.b[7].(*array.TimestampBuilder)
 	levels := c.b[9].(*array.Int32Builder)
 	msgs := c.b[10].(*array.StringBuilder)
@@ -124,9 +100,7 @@ func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block
 	msgs.Reserve(len(rows))
 	for _, r := range rows {
 		times.UnsafeAppend(arrow.Timestamp(r.time))
-		if err := c.dict(8, r.target); err != nil {
-			return err
-		}
+		c.dict(8, r.target)
 		levels.UnsafeAppend(r.level)
 		msgs.Append(r.msg)
 		appendMap(props, r.properties)

@@ -131,7 +131,13 @@ func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Tim
 	var rows int64
 	size, err := l.writeObject(ctx, key, func(w io.Writer) error {
 		var pw *engine.ParquetWriter
-		dw := newDictWriter(rdr.Schema(), v.schema, func(rec arrow.RecordBatch) error { return pw.Write(rec) })
+		var dw *dictWriter
+		dw = newDictWriter(rdr.Schema(), v.schema, func(rec arrow.RecordBatch) error {
+			if dw.conv { // records of their own dictionaries: a row group each
+				return pw.WriteRowGroup(rec)
+			}
+			return pw.Write(rec)
+		})
 		defer dw.Release()
 		pw, err := engine.NewParquetWriter(w, dw.schema)
 		if err != nil {
@@ -199,9 +205,7 @@ func (l *Lakehouse) writeLocalRecord(sk *sink) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("aggregate: %w", err)
 	}
-	rec := sk.record()
-	defer rec.Release()
-	err = engine.WriteParquet(f, rec.Schema(), []arrow.RecordBatch{rec})
+	err = sk.writeParquet(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -87,9 +87,7 @@ func (l *Lakehouse) appendMetricsBlock(ctx context.Context, s *sink, b catalog.B
 	}
 	bc := newBlockContext(b, m)
 	c := s.c
-	if err := bc.appendCommon(c, len(rows)); err != nil {
-		return err
-	}
+	bc.appendCommon(c, len(rows))
 	times := c.b[7].(*array.TimestampBuilder)
 	values := c.b[11].(*array.Float64Builder)
 	props := c.b[12].(*array.MapBuilder)
@@ -98,9 +96,7 @@ func (l *Lakehouse) appendMetricsBlock(ctx context.Context, s *sink, b catalog.B
 	for _, r := range rows {
 		times.UnsafeAppend(arrow.Timestamp(r.time))
 		for i, v := range [...]string{r.target, r.name, r.unit} {
-			if err := c.dict(8+i, v); err != nil {
-				return err
-			}
+			c.dict(8+i, v)
 		}
 		values.UnsafeAppend(r.value)
 		appendMap(props, r.properties)

@@ -7,11 +7,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/google/uuid"
 	"github.com/micromegas-go/micromegas/internal/blobstore"
 	"github.com/micromegas-go/micromegas/internal/catalog"
-	"github.com/micromegas-go/micromegas/internal/engine"
 )
 
 // sourceCount decodes a partition's source_data_hash: the little-endian
@@ -27,17 +25,13 @@ func sourceCount(p catalog.Partition) int64 {
 func encodeSourceCount(n int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(n)) }
 
 // writePartition writes the rows of s as a Parquet file (none when there
-// are no rows) and commits the partition [begin, end), replacing the
+// are no rows; sink.write cuts its row groups) and commits the partition [begin, end), replacing the
 // partitions of the instance it contains.
 func (l *Lakehouse) writePartition(ctx context.Context, v *viewSet, instance string, begin, end time.Time, s *sink) (catalog.Partition, error) {
 	p := newPartition(v, instance, begin, end, s.sources, s.rows)
 	if s.rows > 0 {
-		rec := s.record()
-		defer rec.Release()
 		key := partitionKey(v.name, instance, begin)
-		size, err := l.writeObject(ctx, key, func(w io.Writer) error {
-			return engine.WriteParquet(w, rec.Schema(), []arrow.RecordBatch{rec})
-		})
+		size, err := l.writeObject(ctx, key, s.writeParquet)
 		if err != nil {
 			return p, err
 		}

@@ -406,12 +406,12 @@ func (q *queryPlan) writeTemp(s *sink) (string, error) {
 	if s.rows == 0 {
 		return "", nil
 	}
-	rec := s.record()
-	defer rec.Release()
-	return q.writeTempRecord(rec)
+	return q.writeTempSink(s)
 }
 
-func (q *queryPlan) writeTempRecord(rec arrow.RecordBatch) (string, error) {
+// writeTempSink writes the rows of s to a per-query Parquet file and
+// returns its path.
+func (q *queryPlan) writeTempSink(s *sink) (string, error) {
 	dir := filepath.Join(q.l.opts.CacheDir, tailDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("per-query files: %w", err)
@@ -422,7 +422,7 @@ func (q *queryPlan) writeTempRecord(rec arrow.RecordBatch) (string, error) {
 		return "", fmt.Errorf("per-query files: %w", err)
 	}
 	q.temps = append(q.temps, path)
-	err = engine.WriteParquet(f, rec.Schema(), []arrow.RecordBatch{rec})
+	err = s.writeParquet(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -2,19 +2,21 @@ package lakehouse
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/micromegas-go/micromegas/internal/engine"
 )
 
-// sink accumulates the rows of one partition: an Arrow record builder plus
-// the event-time range and the number of source objects (blocks) read.
+// sink accumulates the rows of one partition: a builder per column (a
+// dictCol for dictionary columns) plus the event-time range and the
+// number of source objects (blocks) read.
 type sink struct {
 	schema  *arrow.Schema
-	b       *array.RecordBuilder
 	c       cols
 	rows    int64
 	minTime int64
@@ -23,15 +25,7 @@ type sink struct {
 }
 
 func newSink(schema *arrow.Schema) *sink {
-	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
-	return &sink{schema: schema, b: b, c: newCols(b)}
-}
-
-// record returns the rows appended so far as a record and resets the
-// builders.
-func (s *sink) record() arrow.RecordBatch {
-	s.c.flush()
-	return s.b.NewRecordBatch()
+	return &sink{schema: schema, c: newCols(schema)}
 }
 
 // noteRow counts one row whose event times span [begin, end].
@@ -45,72 +39,75 @@ func (s *sink) noteRow(begin, end int64) {
 	s.rows++
 }
 
-func (s *sink) release() { s.b.Release() }
-
-// cols is a typed view of a record builder's fields, used by the row
-// appenders of every view. Dictionary columns go through dictCol.
-type cols struct {
-	b []array.Builder
-	d []*dictCol // nil for columns that are not dictionaries
+func (s *sink) release() {
+	for _, b := range s.c.b {
+		if b != nil {
+			b.Release()
+		}
+	}
 }
 
-func newCols(rb *array.RecordBuilder) cols {
-	c := cols{b: rb.Fields(), d: make([]*dictCol, len(rb.Fields()))}
-	for i, f := range c.b {
-		if db, ok := f.(*array.BinaryDictionaryBuilder); ok {
-			c.d[i] = &dictCol{b: db, memo: map[string]int{}}
+// writeParquet writes the rows appended so far as a Parquet file on w
+// (engine.ParquetWriter), one row group per record of write.
+func (s *sink) writeParquet(w io.Writer) error {
+	pw, err := engine.NewParquetWriter(w, s.schema)
+	if err != nil {
+		return err
+	}
+	if err := s.write(pw.WriteRowGroup); err != nil {
+		pw.Close()
+		return err
+	}
+	return pw.Close()
+}
+
+// cols is a typed view of a sink's columns, used by the row appenders of
+// every view. Dictionary columns go through dictCol.
+type cols struct {
+	b []array.Builder // nil for dictionary columns
+	d []*dictCol      // nil for columns that are not dictionaries
+}
+
+// newCols makes the builders of schema's columns. Its dictionary columns
+// must have Int16 indices and string values (dict16).
+func newCols(schema *arrow.Schema) cols {
+	n := schema.NumFields()
+	c := cols{b: make([]array.Builder, n), d: make([]*dictCol, n)}
+	for i, f := range schema.Fields() {
+		if dt, ok := f.Type.(*arrow.DictionaryType); ok {
+			if !arrow.TypeEqual(dt, dict16) {
+				panic(fmt.Sprintf("lakehouse: column %q is %s: the only dictionary type of views is %s", f.Name, dt, dict16))
+			}
+			c.d[i] = newDictCol()
+			continue
 		}
+		c.b[i] = array.NewBuilder(memory.DefaultAllocator, f.Type)
 	}
 	return c
 }
 
-// flush appends the pending dictionary indices; call it before building
-// a record.
-func (c cols) flush() {
-	for _, d := range c.d {
-		if d != nil {
-			d.flush()
+// len returns the number of rows appended, which every column must have.
+func (c cols) len() (int, error) {
+	n := -1
+	for i := range c.b {
+		k := 0
+		if c.b[i] != nil {
+			k = c.b[i].Len()
+		} else {
+			k = c.d[i].len()
 		}
+		if n >= 0 && k != n {
+			return 0, fmt.Errorf("column %d has %d rows, column 0 has %d", i, k, n)
+		}
+		n = k
 	}
+	return max(n, 0), nil
 }
 
-func (c cols) dict(i int, v string) error { return c.d[i].add(v) }
+func (c cols) dict(i int, v string) { c.d[i].add(v) }
 
-// dictCol appends to a dictionary column: known strings only cost a Go
-// map lookup, their indices are appended in batches, and only new strings
-// go through the builder's memo table.
-type dictCol struct {
-	b       *array.BinaryDictionaryBuilder
-	memo    map[string]int
-	pending []int
-}
-
-func (d *dictCol) add(v string) error {
-	if idx, ok := d.memo[v]; ok {
-		d.pending = append(d.pending, idx)
-		return nil
-	}
-	d.flush()
-	if err := d.b.AppendString(v); err != nil {
-		return &appendError{fmt.Errorf("append dictionary value: %w", err)}
-	}
-	d.memo[v] = d.b.GetValueIndex(d.b.Len() - 1)
-	return nil
-}
-
-func (d *dictCol) flush() {
-	if len(d.pending) > 0 {
-		d.b.AppendIndices(d.pending, nil)
-		d.pending = d.pending[:0]
-	}
-}
-
-// appendError is a failure of the record builders (a dictionary full):
-// the columns may have different lengths, so the whole partition fails.
-type appendError struct{ err error }
-
-func (e *appendError) Error() string { return e.err.Error() }
-func (e *appendError) Unwrap() error { return e.err }
+// dictN appends v n times to dictionary column i.
+func (c cols) dictN(i int, v string, n int) { c.d[i].addN(v, n) }
 
 func (c cols) str(i int, v string)              { c.b[i].(*array.StringBuilder).Append(v) }
 func (c cols) bin(i int, v []byte)              { c.b[i].(*array.BinaryBuilder).Append(v) }
@@ -120,8 +117,15 @@ func (c cols) i32(i int, v int32)               { c.b[i].(*array.Int32Builder).A
 func (c cols) u32(i int, v uint32)              { c.b[i].(*array.Uint32Builder).Append(v) }
 func (c cols) f64(i int, v float64)             { c.b[i].(*array.Float64Builder).Append(v) }
 func (c cols) props(i int, m map[string]string) { appendMap(c.b[i].(*array.MapBuilder), m) }
-func (c cols) null(i int)                       { c.b[i].AppendNull() }
 func (c cols) boolean(i int, v bool)            { c.b[i].(*array.BooleanBuilder).Append(v) }
+
+func (c cols) null(i int) {
+	if c.d[i] != nil {
+		c.d[i].addNull()
+		return
+	}
+	c.b[i].AppendNull()
+}
 
 func (c cols) strList(i int, vs []string) {
 	lb := c.b[i].(*array.ListBuilder)

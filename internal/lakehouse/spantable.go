@@ -1,7 +1,6 @@
 package lakehouse
 
 import (
-	"fmt"
 	"io"
 	"math"
 	"sync/atomic"
@@ -159,7 +158,8 @@ func (t *spanTable) note(rows []span) {
 // ThreadSpansSchema and writes them. Its column buffers are reused from
 // one row group to the next (engine.ParquetWriter.WriteRowGroup keeps no
 // reference to them). Each row group has its own dictionaries, of the
-// strings its rows use.
+// strings its rows use; a chunk whose rows use more strings of a column
+// than Int16 indices address is written as several row groups.
 type spanEncoder struct {
 	ids, parents, begins, ends, durations []int64
 	depths, hashes, lines                 []uint32
@@ -178,17 +178,23 @@ type localDict struct {
 }
 
 // index returns the dictionary index of v, adding it if new.
-func (d *localDict) index(v string, column string) (int16, error) {
+func (d *localDict) index(v string) int16 {
 	if i, ok := d.memo[v]; ok {
-		return i, nil
-	}
-	if len(d.values) > math.MaxInt16 {
-		return 0, fmt.Errorf("thread_spans: more than %d distinct values of %s in one row group", math.MaxInt16+1, column)
+		return i
 	}
 	i := int16(len(d.values))
 	d.values = append(d.values, v)
 	d.memo[v] = i
-	return i, nil
+	return i
+}
+
+// full reports whether v is new and the dictionary has no room for it.
+func (d *localDict) full(v string) bool {
+	if len(d.values) < dictLimit(dict16.IndexType) {
+		return false
+	}
+	_, ok := d.memo[v]
+	return !ok
 }
 
 // The columns of ThreadSpansSchema.
@@ -207,9 +213,27 @@ const (
 	spanCols
 )
 
-// write encodes one row group.
+// write encodes the rows of c as one row group, or several when they
+// use too many strings for one dictionary.
 func (e *spanEncoder) write(pw *engine.ParquetWriter, c spanChunk) error {
-	n := len(c.rows)
+	for rows := c.rows; len(rows) > 0; {
+		n := e.encode(rows, c)
+		rec := e.record(n)
+		err := pw.WriteRowGroup(rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// encode fills the column buffers with the longest prefix of rows whose
+// strings fit the dictionaries of a row group (one row at least) and
+// returns its length.
+func (e *spanEncoder) encode(rows []span, c spanChunk) int {
+	n := len(rows)
 	e.gen++
 	for k := range e.dicts {
 		d := &e.dicts[k]
@@ -226,36 +250,35 @@ func (e *spanEncoder) write(pw *engine.ParquetWriter, c spanChunk) error {
 	e.ids, e.parents, e.begins, e.ends, e.durations = resize(e.ids, n), resize(e.parents, n), resize(e.begins, n), resize(e.ends, n), resize(e.durations, n)
 	e.depths, e.hashes, e.lines = resize(e.depths, n), resize(e.hashes, n), resize(e.lines, n)
 	names, targets, files := e.dicts[0].idx, e.dicts[1].idx, e.dicts[2].idx
-	for i := range c.rows {
-		r := &c.rows[i]
+	for i := range rows {
+		r := &rows[i]
+		s := r.site
+		if e.siteGen[s] != e.gen && !e.addSite(s, c.sites[s]) {
+			return i
+		}
 		e.ids[i], e.parents[i], e.depths[i] = r.id, r.parent, r.depth
 		e.begins[i], e.ends[i], e.durations[i] = r.begin, r.end, r.end-r.begin
-		s := r.site
-		if e.siteGen[s] != e.gen {
-			if err := e.addSite(s, c.sites[s]); err != nil {
-				return err
-			}
-		}
 		li := &e.siteIdx[s]
 		names[i], targets[i], files[i] = li[0], li[1], li[2]
 		e.hashes[i], e.lines[i] = c.hashes[s], c.sites[s].line
 	}
-	rec := e.record(n)
-	defer rec.Release()
-	return pw.WriteRowGroup(rec)
+	return n
 }
 
-// addSite enters the strings of site s in the row group's dictionaries.
-func (e *spanEncoder) addSite(s int32, st spanSite) error {
-	for k, v := range [3]string{st.name, st.target, st.filename} {
-		i, err := e.dicts[k].index(v, ThreadSpansSchema.Field(spanColName+k).Name)
-		if err != nil {
-			return err
+// addSite enters the strings of site s in the row group's dictionaries;
+// it returns false, adding nothing, when one of them has no room left.
+func (e *spanEncoder) addSite(s int32, st spanSite) bool {
+	strs := [3]string{st.name, st.target, st.filename}
+	for k, v := range strs {
+		if e.dicts[k].full(v) {
+			return false
 		}
-		e.siteIdx[s][k] = i
+	}
+	for k, v := range strs {
+		e.siteIdx[s][k] = e.dicts[k].index(v)
 	}
 	e.siteGen[s] = e.gen
-	return nil
+	return true
 }
 
 // record wraps the column buffers (without copying them) as a record

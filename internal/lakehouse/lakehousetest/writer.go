@@ -3,6 +3,7 @@ package lakehousetest
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/google/uuid"
@@ -93,6 +94,37 @@ func (w *Writer) NewStream(ctx context.Context, p *Process, kind string, props m
 // process frequency, or from now when it is 0). A non-zero insertTime
 // overrides the insert time the catalog records.
 func (w *Writer) WriteBlock(ctx context.Context, s *Stream, blk *Block, beginTicks, endTicks int64, insertTime time.Time) (catalog.Block, error) {
+	b, err := w.putBlock(ctx, s, blk, beginTicks, endTicks)
+	if err != nil {
+		return b, err
+	}
+	if !insertTime.IsZero() {
+		w.Catalog.SetInsertTime(b.BlockID, insertTime)
+	}
+	if err := w.Catalog.InsertBlock(ctx, b); err != nil {
+		return b, fmt.Errorf("insert block: %w", err)
+	}
+	s.offset += int64(blk.Len())
+	b.InsertTime = w.Catalog.insertTime(b.BlockID, time.Now())
+	return b, nil
+}
+
+// PutBlock is WriteBlock without the catalog: it only stores the payload
+// and returns the block, inserted at insertTime, for tests that hand
+// blocks to the lakehouse themselves. Tens of thousands of blocks then
+// cost one small object each and no catalog transaction.
+func (w *Writer) PutBlock(ctx context.Context, s *Stream, blk *Block, beginTicks, endTicks int64, insertTime time.Time) (catalog.Block, error) {
+	b, err := w.putBlock(ctx, s, blk, beginTicks, endTicks)
+	if err != nil {
+		return b, err
+	}
+	s.offset += int64(blk.Len())
+	b.InsertTime = insertTime.UTC()
+	return b, nil
+}
+
+// putBlock stores the payload of blk as the next block of s.
+func (w *Writer) putBlock(ctx context.Context, s *Stream, blk *Block, beginTicks, endTicks int64) (catalog.Block, error) {
 	payload, err := blk.Payload()
 	if err != nil {
 		return catalog.Block{}, err
@@ -107,14 +139,6 @@ func (w *Writer) WriteBlock(ctx context.Context, s *Stream, blk *Block, beginTic
 	if err := w.Blobs.Put(ctx, blobstore.BlockKey(b.ProcessID, b.StreamID, b.BlockID), payload); err != nil {
 		return b, fmt.Errorf("put block: %w", err)
 	}
-	if !insertTime.IsZero() {
-		w.Catalog.SetInsertTime(b.BlockID, insertTime)
-	}
-	if err := w.Catalog.InsertBlock(ctx, b); err != nil {
-		return b, fmt.Errorf("insert block: %w", err)
-	}
-	s.offset += int64(blk.Len())
-	b.InsertTime = w.Catalog.insertTime(b.BlockID, time.Now())
 	return b, nil
 }
 
@@ -131,3 +155,33 @@ func ticksTime(p *Process, ticks int64) time.Time {
 
 // TimeOf converts absolute ticks of p to a time, as the lakehouse does.
 func (p *Process) TimeOf(ticks int64) time.Time { return ticksTime(p, ticks) }
+
+// PutCopies is PutBlock for one block per insert time, all with the
+// payload of blk: the blocks of a minute of fast ingestion, cheaply. In a
+// local store the copies are hard links to the first object.
+func (w *Writer) PutCopies(ctx context.Context, s *Stream, blk *Block, beginTicks, endTicks int64, inserts []time.Time) ([]catalog.Block, error) {
+	var out []catalog.Block
+	var first string
+	for i, ins := range inserts {
+		if first == "" {
+			b, err := w.PutBlock(ctx, s, blk, beginTicks, endTicks, ins)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, b)
+			if i == 0 {
+				first, _ = w.Blobs.LocalPath(blobstore.BlockKey(b.ProcessID, b.StreamID, b.BlockID))
+			}
+			continue
+		}
+		b := out[0]
+		b.BlockID, b.ObjectOffset, b.InsertTime = uuid.NewString(), s.offset, ins.UTC()
+		path, _ := w.Blobs.LocalPath(blobstore.BlockKey(b.ProcessID, b.StreamID, b.BlockID))
+		if err := os.Link(first, path); err != nil {
+			return out, fmt.Errorf("put block copy: %w", err)
+		}
+		s.offset += int64(blk.Len())
+		out = append(out, b)
+	}
+	return out, nil
+}
