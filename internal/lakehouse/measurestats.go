@@ -3,6 +3,7 @@ package lakehouse
 import (
 	"cmp"
 	"context"
+	"math"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -68,8 +69,12 @@ func newMeasureStats() *measureStats {
 	return &measureStats{sums: map[measureStatsKey]*measureStatsRow{}}
 }
 
-// add counts value v of a metric at time t (ns since epoch).
+// add counts value v of a metric at time t (ns since epoch); NaN is
+// left out of every aggregate.
 func (ms *measureStats) add(t int64, name, target, unit string, v float64) {
+	if math.IsNaN(v) {
+		return
+	}
 	k := measureStatsKey{bin: floorBin(t, int64(logStatsBin)), name: name, target: target, unit: unit}
 	r := ms.sums[k]
 	if r == nil {
@@ -95,9 +100,6 @@ func (ms *measureStats) appendTo(s *sink, processID string) {
 	for _, k := range ms.keys {
 		r := ms.sums[k]
 		sk := r.sketch.Sketch()
-		if sk.Count == 0 {
-			continue // only NaN values
-		}
 		c.ts(0, k.bin)
 		c.str(1, processID)
 		c.str(2, k.name)

@@ -64,9 +64,9 @@ type Sketch struct {
 }
 
 // Quantile returns the value at ratio (0 the minimum, 1 the maximum) of
-// the values, within RelativeError of the value a sort would pick at rank
-// ratio × (Count − 1) rounded down, and clamped into [Min, Max]. It
-// returns NaN for an empty sketch.
+// the values: within RelativeError of the nearest-rank quantile (the
+// ⌈ratio × Count⌉-th smallest value, as SQL's quantile_disc), clamped
+// into [Min, Max]. It returns NaN for an empty sketch.
 func (s *Sketch) Quantile(ratio float64) float64 {
 	if s.Count == 0 {
 		return math.NaN()
@@ -77,7 +77,7 @@ func (s *Sketch) Quantile(ratio float64) float64 {
 	if ratio >= 1 {
 		return s.Max
 	}
-	rank := uint64(ratio * float64(s.Count-1))
+	rank := Rank(ratio, s.Count)
 	var cum uint64
 	for i, c := range s.Counts {
 		cum += c
@@ -86,6 +86,20 @@ func (s *Sketch) Quantile(ratio float64) float64 {
 		}
 	}
 	return s.Max
+}
+
+// Rank returns the 0-based index in the sorted values of the
+// nearest-rank quantile ratio of count values: ⌈ratio × count⌉ − 1,
+// within [0, count − 1].
+func Rank(ratio float64, count uint64) uint64 {
+	r := math.Ceil(ratio * float64(count))
+	switch {
+	case r < 1:
+		return 0
+	case r >= float64(count):
+		return count - 1
+	}
+	return uint64(r) - 1
 }
 
 // Builder accumulates values and sketches into one sketch. The zero

@@ -56,7 +56,7 @@ func TestQuantile(t *testing.T) {
 				t.Fatalf("count %d min %g max %g, want %d %g %g", s.Count, s.Min, s.Max, len(vals), vals[0], vals[len(vals)-1])
 			}
 			for _, q := range []float64{0, 0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 1} {
-				want := vals[int(q*float64(len(vals)-1))]
+				want := vals[Rank(q, uint64(len(vals)))]
 				got := s.Quantile(q)
 				if math.Abs(got-want) > RelativeError*math.Abs(want) {
 					t.Errorf("q%g = %g, want %g within %g relative", q, got, want, RelativeError)
@@ -101,6 +101,21 @@ func TestMergeEqualsUnion(t *testing.T) {
 	m1.Reset()
 	if m1.Count() != 0 || len(m1.Sketch().Keys) != 0 {
 		t.Fatal("Reset left values")
+	}
+}
+
+func TestRank(t *testing.T) {
+	for _, c := range []struct {
+		ratio float64
+		count uint64
+		want  uint64
+	}{
+		{0.99, 599, 593}, {0.99, 600, 593}, {0.5, 10, 4}, {0.99, 10, 9}, {0.5, 7, 3},
+		{0, 5, 0}, {1, 5, 4}, {0.01, 1, 0}, {2, 3, 2},
+	} {
+		if got := Rank(c.ratio, c.count); got != c.want {
+			t.Errorf("Rank(%g, %d) = %d, want %d", c.ratio, c.count, got, c.want)
+		}
 	}
 }
 
