@@ -33,16 +33,34 @@ func hash(t uint32) (uint64, uint64) {
 
 // Add adds the trigrams of s.
 func (f *Filter) Add(s string) {
-	if len(s) < 3 {
-		return
-	}
 	w := f.w
-	t := uint32(s[0])<<8 | uint32(s[1])
-	for i := 2; i < len(s); i++ {
-		t = (t<<8 | uint32(s[i])) & 0xffffff
-		b, m := hash(t)
+	i := 0
+	// Eight bytes at a time: the six trigrams that start in the first six.
+	for ; i+8 <= len(s); i += 6 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		b0, m0 := hash(uint32(x) & 0xffffff)
+		b1, m1 := hash(uint32(x>>8) & 0xffffff)
+		b2, m2 := hash(uint32(x>>16) & 0xffffff)
+		b3, m3 := hash(uint32(x>>24) & 0xffffff)
+		b4, m4 := hash(uint32(x>>32) & 0xffffff)
+		b5, m5 := hash(uint32(x>>40) & 0xffffff)
+		w[b0] |= m0
+		w[b1] |= m1
+		w[b2] |= m2
+		w[b3] |= m3
+		w[b4] |= m4
+		w[b5] |= m5
+	}
+	for ; i+3 <= len(s); i++ {
+		b, m := hash(trigram(s, i))
 		w[b] |= m
 	}
+}
+
+// trigram returns the trigram of s starting at byte i.
+func trigram(s string, i int) uint32 {
+	return uint32(s[i]) | uint32(s[i+1])<<8 | uint32(s[i+2])<<16
 }
 
 // MayContain reports whether an added string may contain s: false only
@@ -52,10 +70,8 @@ func (f *Filter) MayContain(s string) bool {
 	if len(s) < 3 {
 		return true
 	}
-	t := uint32(s[0])<<8 | uint32(s[1])
-	for i := 2; i < len(s); i++ {
-		t = (t<<8 | uint32(s[i])) & 0xffffff
-		b, m := hash(t)
+	for i := 0; i+3 <= len(s); i++ {
+		b, m := hash(trigram(s, i))
 		if f.w[b]&m != m {
 			return false
 		}
