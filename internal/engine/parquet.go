@@ -167,6 +167,16 @@ func (p *ParquetWriter) WriteRowGroup(rec arrow.RecordBatch) error {
 	return nil
 }
 
+// SetKeyValue adds key = value to the file's key-value metadata (the
+// Parquet footer), which readers get without reading any row group. Call
+// it before Close.
+func (p *ParquetWriter) SetKeyValue(key, value string) error {
+	if err := p.fw.AppendKeyValueMetadata(key, value); err != nil {
+		return fmt.Errorf("engine: parquet metadata %s: %w", key, err)
+	}
+	return nil
+}
+
 // Rows returns the number of rows written so far.
 func (p *ParquetWriter) Rows() int64 { return p.rows }
 

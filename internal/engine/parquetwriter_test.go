@@ -73,3 +73,50 @@ func TestParquetWriterRowGroupRejectsOtherSchema(t *testing.T) {
 		t.Error("WriteRowGroup accepted a record of another schema")
 	}
 }
+
+// TestParquetWriterKeyValue writes a key-value pair in the footer and
+// reads it back; another key is absent, and a file that is not Parquet
+// gives an error.
+func TestParquetWriterKeyValue(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "kv.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := NewParquetWriter(f, logSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := makeLogRecord(t, []logRow{{process: "a", time: t0}})
+	if err := pw.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Release()
+	if err := pw.SetKeyValue("test.key", "some value"); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		key  string
+		want string
+		ok   bool
+	}{{"test.key", "some value", true}, {"other.key", "", false}} {
+		v, ok, err := ReadKeyValue(path, c.key)
+		if err != nil || v != c.want || ok != c.ok {
+			t.Errorf("ReadKeyValue(%q) = %q, %v, %v; want %q, %v", c.key, v, ok, err, c.want, c.ok)
+		}
+	}
+	bad := filepath.Join(dir, "bad.parquet")
+	if err := os.WriteFile(bad, []byte("not a parquet file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ReadKeyValue(bad, "test.key"); err == nil {
+		t.Error("ReadKeyValue of a file that is not Parquet gave no error")
+	}
+}

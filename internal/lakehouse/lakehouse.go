@@ -54,6 +54,8 @@ type Lakehouse struct {
 	opts  Options
 	log   *slog.Logger
 	cache *fileCache
+	// filters are the msg trigram filters of partition files read so far.
+	filters filterCache
 
 	jitMu sync.Mutex // one just-in-time update at a time in this process
 

@@ -120,7 +120,8 @@ func (v *viewSet) mergeQuery(source string) string {
 // writeQueried runs query over the Parquet files (the table merge_source)
 // and writes its rows as the file of a global partition beginning at
 // begin, with the dictionary-encoded string columns of v's schema
-// (dictWriter); it returns the file's key, size and row count.
+// (dictWriter) and, for log_entries, the msg trigram filter
+// (msgfilter.go); it returns the file's key, size and row count.
 func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Time, query string, files []string) (string, int64, int64, error) {
 	rdr, err := l.opts.Engine.Query(ctx, query, []engine.Table{{Name: "merge_source", Files: files}})
 	if err != nil {
@@ -132,13 +133,16 @@ func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Tim
 	size, err := l.writeObject(ctx, key, func(w io.Writer) error {
 		var pw *engine.ParquetWriter
 		var dw *dictWriter
+		var tg *msgTrigrams
 		dw = newDictWriter(rdr.Schema(), v.schema, func(rec arrow.RecordBatch) error {
+			tg.add(rec)
 			if dw.conv { // records of their own dictionaries: a row group each
 				return pw.WriteRowGroup(rec)
 			}
 			return pw.Write(rec)
 		})
 		defer dw.Release()
+		tg = newMsgTrigrams(v.name, dw.schema)
 		pw, err := engine.NewParquetWriter(w, dw.schema)
 		if err != nil {
 			return err
@@ -154,6 +158,10 @@ func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Tim
 			return err
 		}
 		if err := dw.Flush(); err != nil {
+			pw.Close()
+			return err
+		}
+		if err := tg.store(pw); err != nil {
 			pw.Close()
 			return err
 		}

@@ -119,6 +119,9 @@ type queryPlan struct {
 	// sqlRanges are the time ranges the SQL text's WHERE clauses put on
 	// its tables, by table key (timerange.go).
 	sqlRanges map[string]timeRange
+	// sqlNeedles are the substrings the SQL text's WHERE clauses require
+	// of the msg column of its tables, by table key (msgneedles.go).
+	sqlNeedles map[string][]string
 }
 
 // cleanup unpins the cached files and deletes the per-query files.
@@ -263,7 +266,7 @@ func (q *queryPlan) viewInstance(ctx context.Context, c call, name string) (engi
 		}
 		return t, err
 	}
-	if _, err := q.addFiles(ctx, &t, v, parts, r); err != nil {
+	if _, err := q.addFiles(ctx, &t, v, parts, r, q.sqlNeedles[instanceKey(c)]); err != nil {
 		return t, err
 	}
 	q.filter(&t, v)
@@ -313,7 +316,7 @@ func (q *queryPlan) partitionsAndTail(ctx context.Context, v *viewSet, t engine.
 		}
 	}
 	r := q.rangeFor(v.name)
-	kept, err := q.addFiles(ctx, &t, v, parts, r)
+	kept, err := q.addFiles(ctx, &t, v, parts, r, q.sqlNeedles[v.name])
 	if err != nil {
 		return t, false, err
 	}
@@ -364,12 +367,14 @@ func disjointEventRanges(parts []catalog.Partition) bool {
 	return true
 }
 
-// addFiles adds the files of the partitions meeting the table's range,
-// and returns those partitions.
+// addFiles adds the files of the partitions meeting the table's range
+// that may hold a msg containing every needle (their msg trigram filter
+// has every trigram of the needles, or they have no filter), and returns
+// those partitions.
 // A partition whose events all lie inside the query_range headers goes to
 // t.Inside: the view's time filter (q.filter) holds for all of its rows,
 // so DuckDB need not evaluate it row by row.
-func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, parts []catalog.Partition, r timeRange) (kept []catalog.Partition, err error) {
+func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, parts []catalog.Partition, r timeRange, needles []string) (kept []catalog.Partition, err error) {
 	for _, p := range parts {
 		if p.NumRows == 0 || p.FilePath == "" {
 			continue
@@ -377,9 +382,18 @@ func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, p
 		if !r.keepsPartition(p) {
 			continue
 		}
+		if len(needles) > 0 {
+			if f, known := q.l.filters.get(p.FilePath); known && !mayHoldAll(f, needles) {
+				continue // not even fetched
+			}
+		}
 		path, release, err := q.l.localFile(ctx, p.FilePath)
 		if err != nil {
 			return nil, err
+		}
+		if len(needles) > 0 && !mayHoldAll(q.l.fileFilter(p.FilePath, path), needles) {
+			release()
+			continue
 		}
 		kept = append(kept, p)
 		q.releases = append(q.releases, release)

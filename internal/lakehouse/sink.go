@@ -22,6 +22,9 @@ type sink struct {
 	minTime int64
 	maxTime int64
 	sources int64
+	// trigrams, when set, makes writeParquet store the msg trigram
+	// filter of the rows (msgfilter.go).
+	trigrams *msgTrigrams
 }
 
 func newSink(schema *arrow.Schema) *sink {
@@ -54,7 +57,11 @@ func (s *sink) writeParquet(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := s.write(pw.WriteRowGroup); err != nil {
+	if err := s.write(s.trigrams.wrap(pw.WriteRowGroup)); err != nil {
+		pw.Close()
+		return err
+	}
+	if err := s.trigrams.store(pw); err != nil {
 		pw.Close()
 		return err
 	}

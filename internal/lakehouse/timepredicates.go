@@ -71,10 +71,16 @@ type boundExpr struct {
 }
 
 // boundExprs are the lower and upper bounds the WHERE of a query puts on
-// the time of one table.
-type boundExprs struct{ lower, upper []boundExpr }
+// the time of one table, and the literal runs its text columns must
+// contain (msgneedles.go).
+type boundExprs struct {
+	lower, upper []boundExpr
+	needles      []string
+}
 
-func (b boundExprs) empty() bool { return len(b.lower) == 0 && len(b.upper) == 0 }
+func (b boundExprs) empty() bool {
+	return len(b.lower) == 0 && len(b.upper) == 0 && len(b.needles) == 0
+}
 
 // instanceKey is the key of a view_instance call in the map returned by
 // findTimeBounds (global views are keyed by their name).
@@ -106,7 +112,7 @@ func findTimeBounds(sql string, toks []token, calls []call) map[string]boundExpr
 		if len(refs) != 1 || isSymbol(toks, refs[0]-1, ".") {
 			continue
 		}
-		if b := whereBounds(sql, toks, depth, refs[0], refs[0]+1, v.name, cols); !b.empty() {
+		if b := whereBounds(sql, toks, depth, refs[0], refs[0]+1, v.name, cols, textColumns[v.name]); !b.empty() {
 			out[v.name] = b
 		}
 	}
@@ -123,7 +129,7 @@ func findTimeBounds(sql string, toks []token, calls []call) map[string]boundExpr
 		if cols == nil || first < 0 || last < 0 {
 			continue
 		}
-		if b := whereBounds(sql, toks, depth, first, last+1, "", cols); !b.empty() {
+		if b := whereBounds(sql, toks, depth, first, last+1, "", cols, textColumns[view]); !b.empty() {
 			out[instanceKey(c)] = b
 		}
 	}
@@ -133,7 +139,8 @@ func findTimeBounds(sql string, toks []token, calls []call) map[string]boundExpr
 // whereBounds finds the bounds on cols in the WHERE of the SELECT whose
 // FROM clause holds the table reference toks[first:next]; name is the
 // name the table can be qualified with when it has no alias ("" for none).
-func whereBounds(sql string, toks []token, depth []int, first, next int, name string, cols map[string]timeColumn) boundExprs {
+// It also finds the needles of the text columns text (msgneedles.go).
+func whereBounds(sql string, toks []token, depth []int, first, next int, name string, cols map[string]timeColumn, text map[string]bool) boundExprs {
 	d := depth[first]
 	// The reference must start a FROM item: after FROM, JOIN or a comma.
 	prev := first - 1
@@ -211,7 +218,7 @@ func whereBounds(sql string, toks []token, depth []int, first, next int, name st
 	if alias != "" {
 		qual = alias
 	}
-	m := &boundMatcher{sql: sql, toks: toks, depth: depth, cols: cols, qual: qual, needQual: multi}
+	m := &boundMatcher{sql: sql, toks: toks, depth: depth, cols: cols, text: text, qual: qual, needQual: multi}
 	m.conjunction(where+1, end, d)
 	return m.out
 }
@@ -222,8 +229,9 @@ type boundMatcher struct {
 	toks     []token
 	depth    []int
 	cols     map[string]timeColumn
-	qual     string // the qualifier a column may carry ("" = none allowed)
-	needQual bool   // other tables share the FROM clause
+	text     map[string]bool // the text columns whose needles are taken
+	qual     string          // the qualifier a column may carry ("" = none allowed)
+	needQual bool            // other tables share the FROM clause
 	out      boundExprs
 }
 
@@ -254,13 +262,17 @@ func (m *boundMatcher) conjunction(a, b, d int) {
 }
 
 // conjunct matches one conjunct toks[a:b]: a parenthesized conjunction,
-// or a comparison of a time column with a constant.
+// a comparison of a time column with a constant, or a substring match
+// of a text column (needle).
 func (m *boundMatcher) conjunct(a, b, d int) {
 	if a >= b {
 		return
 	}
 	if isSymbol(m.toks, a, "(") && isSymbol(m.toks, b-1, ")") && m.depth[b-1] == d && m.closes(a, b-1) {
 		m.conjunction(a+1, b-1, d+1)
+		return
+	}
+	if m.needle(a, b) {
 		return
 	}
 	// col BETWEEN lo AND hi
@@ -334,21 +346,32 @@ func (m *boundMatcher) closes(a, c int) bool {
 // column matches a time column reference at toks[a:b) and returns its
 // length in tokens and its capabilities.
 func (m *boundMatcher) column(a, b int) (int, timeColumn, bool) {
-	if a >= b || m.toks[a].kind != tokIdent {
+	n, name, ok := m.columnRef(a, b)
+	if !ok {
 		return 0, timeColumn{}, false
+	}
+	c, ok := m.cols[name]
+	return n, c, ok
+}
+
+// columnRef matches a reference to a column of the table at toks[a:b):
+// qualified with the table's alias or name, or bare when the table is
+// alone in its FROM clause. It returns its length in tokens and the
+// column's name in lower case.
+func (m *boundMatcher) columnRef(a, b int) (int, string, bool) {
+	if a >= b || m.toks[a].kind != tokIdent {
+		return 0, "", false
 	}
 	if isSymbol(m.toks, a+1, ".") && a+2 < b {
 		if m.qual == "" || !strings.EqualFold(m.toks[a].text, m.qual) || m.toks[a+2].kind != tokIdent || isSymbol(m.toks, a+3, ".") {
-			return 0, timeColumn{}, false
+			return 0, "", false
 		}
-		c, ok := m.cols[strings.ToLower(m.toks[a+2].text)]
-		return 3, c, ok
+		return 3, strings.ToLower(m.toks[a+2].text), true
 	}
 	if m.needQual || isSymbol(m.toks, a+1, "(") {
-		return 0, timeColumn{}, false
+		return 0, "", false
 	}
-	c, ok := m.cols[strings.ToLower(m.toks[a].text)]
-	return 1, c, ok
+	return 1, strings.ToLower(m.toks[a].text), true
 }
 
 // add records the constant toks[a:b) as a bound of col, when col can

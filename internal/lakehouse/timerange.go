@@ -79,7 +79,8 @@ func (q *queryPlan) rangeFor(key string) timeRange {
 }
 
 // findSQLRanges sets q.sqlRanges from the time predicates of the query's
-// text (timepredicates.go). The constants are evaluated by the engine in
+// text (timepredicates.go), and q.sqlNeedles from its substring
+// predicates (msgneedles.go). The constants are evaluated by the engine in
 // one SELECT, with the values of the parameter markers they hold bound
 // as the query binds them; when that fails the query is simply not
 // pruned (its own run reports the error).
@@ -90,6 +91,14 @@ func (q *queryPlan) findSQLRanges(ctx context.Context, toks []token, calls []cal
 	found := findTimeBounds(q.sql, toks, calls)
 	if len(found) == 0 {
 		return
+	}
+	for key, b := range found {
+		if len(b.needles) > 0 {
+			if q.sqlNeedles == nil {
+				q.sqlNeedles = map[string][]string{}
+			}
+			q.sqlNeedles[key] = b.needles
+		}
 	}
 	marks, err := findMarkers(toks)
 	marksOK := err == nil
