@@ -52,16 +52,8 @@ func TestFindNeedles(t *testing.T) {
 		{"contains of an expression", `SELECT * FROM log_entries WHERE contains(msg || 'x', 'abcd')`, ``},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			toks, err := scanSQL(c.sql)
-			if err != nil {
-				t.Fatal(err)
-			}
-			calls, err := findCalls(toks, tableFunctions)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var got []string
-			for key, b := range findTimeBounds(c.sql, toks, calls) {
+			for key, b := range boundsOf(t, c.sql) {
 				if len(b.needles) > 0 {
 					got = append(got, key+": "+strings.Join(b.needles, "|"))
 				}

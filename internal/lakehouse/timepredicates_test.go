@@ -84,16 +84,8 @@ func TestFindTimeBounds(t *testing.T) {
 		{"describe", `DESCRIBE log_entries`, ``},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			toks, err := scanSQL(c.sql)
-			if err != nil {
-				t.Fatal(err)
-			}
-			calls, err := findCalls(toks, tableFunctions)
-			if err != nil {
-				t.Fatal(err)
-			}
 			var got []string
-			for key, b := range findTimeBounds(c.sql, toks, calls) {
+			for key, b := range boundsOf(t, c.sql) {
 				s := key + ":"
 				for _, e := range b.lower {
 					s += " >" + e.text
@@ -346,4 +338,18 @@ func TestFindTimeBoundsMangled(t *testing.T) {
 			findTimeBounds(v, vt, calls)
 		}
 	}
+}
+
+// boundsOf runs findTimeBounds on sql.
+func boundsOf(t *testing.T, sql string) map[string]boundExprs {
+	t.Helper()
+	toks, err := scanSQL(sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls, err := findCalls(toks, tableFunctions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return findTimeBounds(sql, toks, calls)
 }
