@@ -19,7 +19,7 @@ import (
 // read.
 
 // msgTrigramsKey is the key of the filter in a file's metadata.
-const msgTrigramsKey = "micromegas.msg_trigrams.v1"
+const msgTrigramsKey = "micromegas.msg_trigrams.v2"
 
 // msgTrigrams computes the filter of the msg column of the records of a
 // file being written.

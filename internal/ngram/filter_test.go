@@ -1,6 +1,8 @@
 package ngram
 
 import (
+	"encoding/base64"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -94,10 +96,74 @@ func TestEncodeDecode(t *testing.T) {
 		{"short", good[:len(good)-4]},
 		{"long", good + "AAAA"},
 		{"not base64", "!" + good[1:]},
+		{"not a power of two", base64.StdEncoding.EncodeToString(make([]byte, 8*24))},
+		{"too small", base64.StdEncoding.EncodeToString(make([]byte, 8*8))},
+		{"too large", base64.StdEncoding.EncodeToString(make([]byte, 2*Bytes))},
 	} {
 		if _, err := Decode(c.s); err == nil {
 			t.Errorf("%s: decoded without an error", c.name)
 		}
+	}
+}
+
+// TestFold: a filter of few strings encodes small, one of many stays
+// large, and both answer after Decode as before, with no false negative.
+func TestFold(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []struct {
+		name           string
+		n              int
+		maxB64, minB64 int
+	}{
+		{"three messages", 3, 200, 0},          // 16 blocks: 128 bytes
+		{"a thousand", 1000, 30000, 1000},      // 16 KiB
+		{"many trigrams", 40000, 90000, 40000}, // (nearly) full size
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// Random lower-case words: about n × 25 distinct trigrams.
+			word := func(n int) string {
+				b := make([]byte, n)
+				for i := range b {
+					b[i] = byte('a' + rng.IntN(26))
+				}
+				return string(b)
+			}
+			f := New()
+			var added []string
+			for i := range c.n {
+				s := fmt.Sprintf("request %d %s done", i, word(27))
+				f.Add(s)
+				added = append(added, s)
+			}
+			enc := f.Encode()
+			if len(enc) > c.maxB64 || len(enc) < c.minB64 {
+				t.Fatalf("encoded in %d characters, want %d to %d", len(enc), c.minB64, c.maxB64)
+			}
+			g, err := Decode(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range added {
+				if !g.MayContain(s) || !g.MayContain(s[3:12]) {
+					t.Fatalf("folded filter lost %q", s)
+				}
+			}
+			// Few false positives: under 1% of random 12-byte needles.
+			fp := 0
+			for range 1000 {
+				if g.MayContain(strings.ToUpper(word(12))) { // no upper case was added
+					fp++
+				}
+			}
+			if fp > 10 {
+				t.Fatalf("%d of 1000 absent needles reported present", fp)
+			}
+			// Adding to a decoded (folded) filter keeps both.
+			g.Add("zzzqqqxxx")
+			if !g.MayContain("zzzqqqxxx") || !g.MayContain(added[0]) {
+				t.Fatal("Add to a decoded filter")
+			}
+		})
 	}
 }
 
