@@ -87,13 +87,6 @@ func mergeSketches(v []driver.Value) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: want a list of sketches, got %T", mergeSketchesName, v[0])
 	}
-	if len(list) == 1 {
-		s, err := sketchFromValue(list[0])
-		if err != nil {
-			return nil, fmt.Errorf("sum_sketches: %w", err)
-		}
-		return sketchValue(s), nil
-	}
 	var b sketch.Builder
 	for _, e := range list {
 		s, err := sketchFromValue(e)

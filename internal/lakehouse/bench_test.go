@@ -89,18 +89,25 @@ func genSpans(b testing.TB, tl *testLake, n int) *lakehousetest.Stream {
 		blk := lakehousetest.NewBlock()
 		begin := ticks
 		for j := 0; j < eventsPerBlock/8; j++ { // 4 nested spans = 8 events
-			for _, st := range sites {
-				ticks += 100
-				blk.BeginSpan(st, ticks)
-			}
-			for k := len(sites) - 1; k >= 0; k-- {
-				ticks += 100
-				blk.EndSpan(sites[k], ticks)
-			}
+			ticks = appendFrame(blk, sites, ticks)
 		}
 		check(b, func() error { _, err := tl.w.WriteBlock(ctx, s, blk, begin, ticks, time.Time{}); return err }())
 	}
 	return s
+}
+
+// appendFrame appends the spans of sites nested in order, each event 100
+// ticks after the previous one from ticks, and returns the last tick.
+func appendFrame(blk *lakehousetest.Block, sites []*lakehousetest.SpanSite, ticks int64) int64 {
+	for _, st := range sites {
+		ticks += 100
+		blk.BeginSpan(st, ticks)
+	}
+	for k := len(sites) - 1; k >= 0; k-- {
+		ticks += 100
+		blk.EndSpan(sites[k], ticks)
+	}
+	return ticks
 }
 
 func benchEvents() int {
@@ -362,18 +369,7 @@ func benchQueryOpts(tl *testLake, sql string, opts QueryOptions) ([]string, erro
 		return nil, err
 	}
 	defer rdr.Release()
-	var out []string
-	for rdr.Next() {
-		rec := rdr.RecordBatch()
-		for i := 0; i < int(rec.NumRows()); i++ {
-			cells := make([]string, rec.NumCols())
-			for j, c := range rec.Columns() {
-				cells[j] = strings.Clone(c.ValueStr(i))
-			}
-			out = append(out, strings.Join(cells, " | "))
-		}
-	}
-	return out, rdr.Err()
+	return readRows(rdr)
 }
 
 // quantileError compares per-minute quantiles ("t | value" rows) with

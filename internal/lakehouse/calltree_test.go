@@ -89,13 +89,7 @@ func TestCallTreeMatchesReference(t *testing.T) {
 		want := &refCallTree{rangeBegin: rangeBegin, rangeEnd: rangeBegin}
 		evs := randomEvents(rng, rng.IntN(60), rangeBegin)
 		for _, e := range evs {
-			if e.begin {
-				got.begin(e.index, e.ns, e.site)
-				want.begin(e.index, e.ns, e.site)
-			} else {
-				got.end(e.index, e.ns, e.site)
-				want.end(e.index, e.ns, e.site)
-			}
+			applyEvent(got, want, e)
 		}
 		end := int64(rangeBegin + 10)
 		if len(evs) > 0 {
@@ -172,13 +166,7 @@ func TestCallTreeTake(t *testing.T) {
 			if e.ns > got.rangeEnd {
 				got.rangeEnd = e.ns
 			}
-			if e.begin {
-				got.begin(e.index, e.ns, e.site)
-				want.begin(e.index, e.ns, e.site)
-			} else {
-				got.end(e.index, e.ns, e.site)
-				want.end(e.index, e.ns, e.site)
-			}
+			applyEvent(got, want, e)
 			if rng.IntN(8) == 0 || i == len(evs)-1 {
 				check(t, got.take(e.ns, minRows, handOut))
 			}
@@ -201,5 +189,16 @@ func TestCallTreeTake(t *testing.T) {
 	t.Logf("%d of 3000 trees handed rows out early, %d broke", taken, broken)
 	if taken < 1000 || broken == 0 {
 		t.Fatalf("%d trees handed rows out early, %d broke: the test does not exercise take", taken, broken)
+	}
+}
+
+// applyEvent gives e to the call tree and to the reference.
+func applyEvent(got *callTree, want *refCallTree, e randomEvent) {
+	if e.begin {
+		got.begin(e.index, e.ns, e.site)
+		want.begin(e.index, e.ns, e.site)
+	} else {
+		got.end(e.index, e.ns, e.site)
+		want.end(e.index, e.ns, e.site)
 	}
 }

@@ -161,18 +161,8 @@ func engineRows(t testing.TB, tl *testLake, sql string, tables []engine.Table) [
 	rdr, err := tl.eng.Query(context.Background(), sql, tables)
 	check(t, err)
 	defer rdr.Release()
-	var out []string
-	for rdr.Next() {
-		rec := rdr.RecordBatch()
-		for i := 0; i < int(rec.NumRows()); i++ {
-			cells := make([]string, rec.NumCols())
-			for j, c := range rec.Columns() {
-				cells[j] = strings.Clone(c.ValueStr(i))
-			}
-			out = append(out, strings.Join(cells, " | "))
-		}
-	}
-	check(t, rdr.Err())
+	out, err := readRows(rdr)
+	check(t, err)
 	return out
 }
 

@@ -8,8 +8,8 @@ import (
 	"github.com/micromegas-go/micromegas/internal/ngram"
 )
 
-// maxCachedFilters bounds the msg trigram filters kept in memory (64 KiB
-// each): 512 take 32 MiB.
+// maxCachedFilters bounds the msg trigram filters kept in memory (128
+// bytes to 64 KiB each): 512 take at most 32 MiB.
 const maxCachedFilters = 512
 
 // filterCache keeps the decoded msg trigram filters of partition files
@@ -18,7 +18,6 @@ const maxCachedFilters = 512
 // without one.
 type filterCache struct {
 	mu      sync.Mutex
-	max     int
 	entries map[string]*list.Element // values are *filterEntry
 	lru     list.List                // front = most recently used
 }
@@ -54,11 +53,7 @@ func (c *filterCache) put(key string, f *ngram.Filter) {
 		return
 	}
 	c.entries[key] = c.lru.PushFront(&filterEntry{key: key, f: f})
-	limit := c.max
-	if limit <= 0 {
-		limit = maxCachedFilters
-	}
-	for c.lru.Len() > limit {
+	for c.lru.Len() > maxCachedFilters {
 		el := c.lru.Back()
 		c.lru.Remove(el)
 		delete(c.entries, el.Value.(*filterEntry).key)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/micromegas-go/micromegas/internal/blobstore"
 	"github.com/micromegas-go/micromegas/internal/catalog/sqlite"
 	"github.com/micromegas-go/micromegas/internal/engine"
@@ -100,6 +101,15 @@ func (tl *testLake) tryRowsArgs(sql string, args []any, opts QueryOptions) ([]st
 		return nil, err
 	}
 	defer rdr.Release()
+	return readRows(rdr)
+}
+
+// readRows reads every row of rdr as its cells' text joined by " | ".
+func readRows(rdr interface {
+	Next() bool
+	RecordBatch() arrow.RecordBatch
+	Err() error
+}) ([]string, error) {
 	var out []string
 	for rdr.Next() {
 		rec := rdr.RecordBatch()

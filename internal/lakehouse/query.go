@@ -298,8 +298,7 @@ func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (t engine.Table
 	if q.describe {
 		return t, true, nil
 	}
-	t, keysRepeat, err = q.partitionsAndTail(ctx, v, t)
-	return t, keysRepeat, err
+	return q.partitionsAndTail(ctx, v, t)
 }
 
 // partitionsAndTail fills t with the files of the partitions of v and of

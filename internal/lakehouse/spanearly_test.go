@@ -74,14 +74,7 @@ func TestThreadSpansWrittenEarly(t *testing.T) {
 					}
 				}
 				for range frames {
-					for _, st := range sites {
-						ticks += 100
-						blk.BeginSpan(st, ticks)
-					}
-					for k := len(sites) - 1; k >= 0; k-- {
-						ticks += 100
-						blk.EndSpan(sites[k], ticks)
-					}
+					ticks = appendFrame(blk, sites, ticks)
 				}
 				if i == blocks-1 { // the last frame is left open
 					ticks += 100

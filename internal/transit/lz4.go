@@ -17,11 +17,20 @@ const MaxDecompressedSize = 1 << 30
 const lz4FrameMagic = 0x184D2204
 
 // Compress appends the LZ4 frame of src to dst (spec 2.6: each buffer is a
-// separate frame).
+// separate frame). The frame declares the smallest LZ4 block size that
+// holds src (64 KB to 4 MB): a reader allocates a buffer of that size, so
+// small buffers stay cheap to decompress.
 func Compress(dst, src []byte) ([]byte, error) {
+	size := lz4.Block4Mb
+	for _, s := range []lz4.BlockSize{lz4.Block64Kb, lz4.Block256Kb, lz4.Block1Mb} {
+		if len(src) <= int(s) {
+			size = s
+			break
+		}
+	}
 	buf := bytes.NewBuffer(dst)
 	w := lz4.NewWriter(buf)
-	if err := w.Apply(lz4.BlockChecksumOption(false), lz4.ChecksumOption(true)); err != nil {
+	if err := w.Apply(lz4.BlockSizeOption(size), lz4.BlockChecksumOption(false), lz4.ChecksumOption(true)); err != nil {
 		return nil, fmt.Errorf("lz4 options: %w", err)
 	}
 	if _, err := w.Write(src); err != nil {

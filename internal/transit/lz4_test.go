@@ -36,3 +36,28 @@ func TestDecompressorReuse(t *testing.T) {
 		}
 	}
 }
+
+// TestCompressBlockSize checks the LZ4 block size each frame declares
+// (BD byte, bits 4–6: 4 = 64 KB … 7 = 4 MB): the smallest that holds the
+// buffer, and that every frame decompresses back.
+func TestCompressBlockSize(t *testing.T) {
+	for _, c := range []struct {
+		size int
+		want byte
+	}{
+		{0, 4}, {64 << 10, 4}, {64<<10 + 1, 5}, {256 << 10, 5}, {1 << 20, 6}, {1<<20 + 1, 7}, {5 << 20, 7},
+	} {
+		raw := bytes.Repeat([]byte("x"), c.size)
+		z, err := Compress(nil, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := z[5] >> 4 & 7; got != c.want {
+			t.Errorf("%d bytes: block size code %d, want %d", c.size, got, c.want)
+		}
+		back, err := Decompress(z)
+		if err != nil || !bytes.Equal(back, raw) {
+			t.Errorf("%d bytes: round trip: %v", c.size, err)
+		}
+	}
+}

@@ -1,13 +1,11 @@
 package lakehousetest
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"slices"
 
 	"github.com/micromegas-go/micromegas/internal/transit"
-	"github.com/pierrec/lz4/v4"
 )
 
 // LogSite is a log call site (LogMetadataRecord).
@@ -276,38 +274,13 @@ func (b *Block) asyncSpan(typ uint8, site *SpanSite, spanID, parent uint64, dept
 // Payload returns the stored form of the block: the CBOR BlockPayload of
 // the LZ4-compressed dependencies and objects.
 func (b *Block) Payload() ([]byte, error) {
-	deps, err := compress(b.deps)
+	deps, err := transit.Compress(nil, b.deps)
 	if err != nil {
 		return nil, err
 	}
-	objs, err := compress(b.objs)
+	objs, err := transit.Compress(nil, b.objs)
 	if err != nil {
 		return nil, err
 	}
 	return transit.EncodePayload(transit.BlockPayload{Dependencies: deps, Objects: objs})
-}
-
-// compress is transit.Compress with 64 KB LZ4 blocks when src fits one,
-// so that a reader allocates 64 KB rather than 4 MB (the default) per
-// small block: a test of tens of thousands of blocks would otherwise
-// spend minutes under the race detector, whose sync.Pool drops the
-// readers' buffers. Larger buffers (the benchmarks' blocks) keep the
-// default.
-func compress(src []byte) ([]byte, error) {
-	size := lz4.Block4Mb
-	if len(src) <= int(lz4.Block64Kb) {
-		size = lz4.Block64Kb
-	}
-	var buf bytes.Buffer
-	w := lz4.NewWriter(&buf)
-	if err := w.Apply(lz4.BlockSizeOption(size), lz4.BlockChecksumOption(false), lz4.ChecksumOption(true)); err != nil {
-		return nil, fmt.Errorf("lz4 options: %w", err)
-	}
-	if _, err := w.Write(src); err != nil {
-		return nil, fmt.Errorf("lz4 compress: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("lz4 compress: %w", err)
-	}
-	return buf.Bytes(), nil
 }
