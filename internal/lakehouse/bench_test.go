@@ -252,6 +252,8 @@ func BenchmarkQueries(b *testing.B) {
 		// A rare substring: the msg trigram filters skip the files that
 		// lack one of its trigrams (at 10 M entries, 18 of the 24: the
 		// messages are a counter, so most of its trigrams are everywhere).
+		{"msg_latest", `SELECT time, msg FROM log_entries WHERE msg LIKE '%in 42 ms%' ORDER BY time DESC LIMIT 100`, QueryOptions{}, LogEntriesView},
+		{"msg_first", `SELECT time, msg FROM log_entries WHERE msg LIKE '%in 42 ms%' ORDER BY time LIMIT 100`, QueryOptions{}, LogEntriesView},
 		{"msg_rare_needle", `SELECT count(*) FROM log_entries WHERE msg LIKE '%request 4242424 done%'`, QueryOptions{}, LogEntriesView},
 		{"p99_per_minute", `SELECT date_bin('1 minute', time) AS t, quantile_cont(value, 0.99) FROM measures WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasuresView},
 		// The same p99 from a 100-bin histogram per minute (docs/sql.md),

@@ -122,6 +122,8 @@ type queryPlan struct {
 	// sqlNeedles are the substrings the SQL text's WHERE clauses require
 	// of the msg column of its tables, by table key (msgneedles.go).
 	sqlNeedles map[string][]string
+	// newest lists the files of each view newest first (fileorder.go).
+	newest bool
 }
 
 // cleanup unpins the cached files and deletes the per-query files.
@@ -166,6 +168,7 @@ func (q *queryPlan) plan(ctx context.Context) (string, []engine.Table, error) {
 		return "", nil, &QueryError{err}
 	}
 	q.findSQLRanges(ctx, toks, calls)
+	q.newest = newestFirst(toks)
 	var tables []engine.Table
 	var b strings.Builder
 	last := 0
@@ -344,7 +347,11 @@ func (q *queryPlan) partitionsAndTail(ctx context.Context, v *viewSet, t engine.
 			return t, false, err
 		}
 		if path != "" {
-			t.Files = append(t.Files, path)
+			if q.newest { // the newest events of all (fileorder.go)
+				t.Files = append([]string{path}, t.Files...)
+			} else {
+				t.Files = append(t.Files, path)
+			}
 			keysRepeat = true
 		}
 	}
@@ -372,8 +379,11 @@ func disjointEventRanges(parts []catalog.Partition) bool {
 // those partitions.
 // A partition whose events all lie inside the query_range headers goes to
 // t.Inside: the view's time filter (q.filter) holds for all of its rows,
-// so DuckDB need not evaluate it row by row.
+// so DuckDB need not evaluate it row by row. Files are added in event
+// time order (fileorder.go).
 func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, parts []catalog.Partition, r timeRange, needles []string) (kept []catalog.Partition, err error) {
+	parts = slices.Clone(parts)
+	sortByEventTime(parts, q.newest)
 	for _, p := range parts {
 		if p.NumRows == 0 || p.FilePath == "" {
 			continue
