@@ -127,7 +127,7 @@ func TestReplicationByBulkIngest(t *testing.T) {
 		"SELECT count(*) FROM log_entries",
 		"SELECT count(*) FROM view_instance('log_entries', '" + fx.processID + "')",
 		"SELECT count(*) FROM measures",
-		"SELECT exe, properties['fixture'] FROM processes",
+		"SELECT exe, property_get(properties, 'fixture') FROM processes",
 	} {
 		_, want := queryRows(t, src.FlightSQLAddr().String(), sql)
 		_, got := queryRows(t, dst.FlightSQLAddr().String(), sql)

@@ -101,8 +101,9 @@
 // properties_to_jsonb, jsonb_get, jsonb_as_string/f64/i64 and the other
 // JSONB functions of the original are macros over DuckDB's built-in JSON
 // type. property_get(properties, key) and properties_length(properties) work on
-// MAP(VARCHAR, VARCHAR) properties columns (Arrow Map<Utf8, Utf8>);
-// property_get returns NULL for a missing key. date_bin(stride, source
+// properties given as the text of a JSON object (the lakehouse views), as
+// JSON or as a MAP(VARCHAR, VARCHAR); property_get returns NULL for a
+// missing key. date_bin(stride, source
 // [, origin]) follows DataFusion (bins aligned on the Unix epoch by
 // default). Dictionary-encoded string columns read back as VARCHAR.
 //

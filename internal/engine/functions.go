@@ -5,21 +5,27 @@ package engine
 // visible to every connection and, because user SQL is restricted to
 // SELECT, cannot be dropped or replaced by users.
 var functionsSQL = []string{
-	// property_get(properties, key): the value of key in a MAP(VARCHAR,
-	// VARCHAR) properties column, NULL when the key is missing.
-	`CREATE OR REPLACE MACRO property_get(properties, key) AS map_extract_value(properties, key)`,
+	// Properties are the text of JSON objects of strings (the lakehouse
+	// views); a MAP(VARCHAR, VARCHAR) or a JSON value works too, through
+	// CAST(... AS JSON). DuckDB evaluates these once per distinct value of
+	// a dictionary-encoded column.
+	//
+	// property_get(properties, key): the value of key (any characters),
+	// NULL when the key is missing.
+	`CREATE OR REPLACE MACRO property_get(properties, key) AS
+		json_extract_string(CAST(properties AS JSON), '$.' || CAST(to_json(CAST(key AS VARCHAR)) AS VARCHAR))`,
 	// properties_length(properties): the number of keys, as INTEGER.
-	`CREATE OR REPLACE MACRO properties_length(properties) AS CAST(cardinality(CAST(properties AS MAP(VARCHAR, VARCHAR))) AS INTEGER)`,
+	`CREATE OR REPLACE MACRO properties_length(properties) AS CAST(len(json_keys(CAST(properties AS JSON))) AS INTEGER)`,
 	// The original's JSONB functions over DuckDB's JSON type (the json
 	// extension is built in): properties_to_jsonb gives a JSON object with
 	// sorted keys; jsonb_get(j, key) the value of key (any characters);
 	// jsonb_as_string/f64/i64 NULL when the value has another type.
-	// properties_to_dict is the identity (properties are already a MAP)
+	// properties_to_dict gives the properties as a MAP(VARCHAR, VARCHAR)
 	// and properties_to_array lists the {key, value} entries.
-	`CREATE OR REPLACE MACRO properties_to_dict(properties) AS CAST(properties AS MAP(VARCHAR, VARCHAR))`,
-	`CREATE OR REPLACE MACRO properties_to_array(properties) AS map_entries(CAST(properties AS MAP(VARCHAR, VARCHAR)))`,
+	`CREATE OR REPLACE MACRO properties_to_dict(properties) AS CAST(CAST(properties AS JSON) AS MAP(VARCHAR, VARCHAR))`,
+	`CREATE OR REPLACE MACRO properties_to_array(properties) AS map_entries(CAST(CAST(properties AS JSON) AS MAP(VARCHAR, VARCHAR)))`,
 	`CREATE OR REPLACE MACRO properties_to_jsonb(properties) AS
-		to_json(map_from_entries(list_sort(map_entries(CAST(properties AS MAP(VARCHAR, VARCHAR))))))`,
+		to_json(map_from_entries(list_sort(map_entries(CAST(CAST(properties AS JSON) AS MAP(VARCHAR, VARCHAR))))))`,
 	`CREATE OR REPLACE MACRO jsonb_parse(text) AS json(text)`,
 	`CREATE OR REPLACE MACRO jsonb_format_json(j) AS CAST(CAST(j AS JSON) AS VARCHAR)`,
 	`CREATE OR REPLACE MACRO jsonb_get(j, key) AS

@@ -51,3 +51,36 @@ func TestPropertiesAndDictionaries(t *testing.T) {
 		}
 	})
 }
+
+// TestPropertiesAsJSONText checks the property functions on properties
+// stored as the text of JSON objects, as the lakehouse views hold them,
+// with keys that need quoting in a JSON path.
+func TestPropertiesAsJSONText(t *testing.T) {
+	e, _ := openEngine(t, Options{})
+	props := Table{Name: "props", SQL: `SELECT * FROM (VALUES
+		(1, '{"a.\"b":"dotted","target":"x","thread-name":"main"}'),
+		(2, '{}'),
+		(3, '{"thread-name":"wörker \u0001"}')) v(i, properties)`}
+	for _, tc := range []struct {
+		name, sql string
+		want      [][]any
+	}{
+		{"property_get", `SELECT i, property_get(properties, 'thread-name') FROM props ORDER BY i`,
+			[][]any{{int32(1), "main"}, {int32(2), nil}, {int32(3), "wörker \x01"}}},
+		{"quoted key", `SELECT property_get(properties, 'a."b') FROM props WHERE i = 1`, [][]any{{"dotted"}}},
+		{"missing key", `SELECT count(*) FROM props WHERE property_get(properties, 'nope') IS NULL`, [][]any{{int64(3)}}},
+		{"properties_length", `SELECT properties_length(properties) FROM props ORDER BY i`,
+			[][]any{{int32(3)}, {int32(0)}, {int32(1)}}},
+		{"properties_to_dict", `SELECT properties_to_dict(properties)['target'] FROM props WHERE i = 1`, [][]any{{"x"}}},
+		{"properties_to_jsonb", `SELECT CAST(properties_to_jsonb(properties) AS VARCHAR) FROM props WHERE i = 3`,
+			[][]any{{`{"thread-name":"wörker \u0001"}`}}},
+		{"arrow operator", `SELECT properties->>'target' FROM props WHERE i = 1`, [][]any{{"x"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := collect(t, e, tc.sql, props)
+			if !reflect.DeepEqual(got.rows, tc.want) {
+				t.Errorf("got %#v, want %#v", got.rows, tc.want)
+			}
+		})
+	}
+}

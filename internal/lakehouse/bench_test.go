@@ -258,6 +258,11 @@ func BenchmarkQueries(b *testing.B) {
 		// (fileorder.go; plain DuckDB gets them oldest first).
 		{"msg_latest", `SELECT time, msg FROM log_entries WHERE msg LIKE '%in 42 ms%' ORDER BY time DESC LIMIT 100`, QueryOptions{}, LogEntriesView},
 		{"msg_first", `SELECT time, msg FROM log_entries WHERE msg LIKE '%in 42 ms%' ORDER BY time LIMIT 100`, QueryOptions{}, LogEntriesView},
+		// Every column of the matching rows, and a filter on a property
+		// of every row.
+		{"select_star_latest", `SELECT * FROM log_entries WHERE msg LIKE '%in 42 ms%' ORDER BY time DESC LIMIT 100`, QueryOptions{}, LogEntriesView},
+		{"select_star_substring", `SELECT * FROM log_entries WHERE msg LIKE '%in 42 ms%'`, QueryOptions{}, LogEntriesView},
+		{"property_filter", `SELECT count(*) FROM log_entries WHERE property_get(process_properties, 'region') = 'eu-west-1'`, QueryOptions{}, LogEntriesView},
 		{"msg_rare_needle", `SELECT count(*) FROM log_entries WHERE msg LIKE '%request 4242424 done%'`, QueryOptions{}, LogEntriesView},
 		{"p99_per_minute", `SELECT date_bin('1 minute', time) AS t, quantile_cont(value, 0.99) FROM measures WHERE name = 'frame_time' GROUP BY t`, QueryOptions{}, MeasuresView},
 		// The same p99 from a 100-bin histogram per minute (docs/sql.md),

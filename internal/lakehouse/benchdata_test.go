@@ -52,6 +52,10 @@ func writeDirectPartitions(b testing.TB, tl *testLake, view string, n int, row f
 	return bc.processID
 }
 
+// benchProcessProperties are the process properties of the generated
+// log entries.
+var benchProcessProperties = map[string]string{"region": "eu-west-1", "service": "bench", "version": "1.2.3"}
+
 // writeBenchLogs writes n log entries as in genLogs: four sites (levels
 // 2–5) in turn, messages "request <i> done in <i mod 997> ms".
 func writeBenchLogs(b testing.TB, tl *testLake, n int) {
@@ -65,7 +69,7 @@ func writeBenchLogs(b testing.TB, tl *testLake, n int) {
 		msg = strconv.AppendInt(append(msg, " done in "...), int64(i%997), 10)
 		c.b[10].(*array.StringBuilder).BinaryBuilder.Append(append(msg, " ms"...))
 		c.props(11, nil)
-		c.props(12, nil)
+		c.props(12, benchProcessProperties)
 	})
 }
 

@@ -11,7 +11,8 @@
 // Through view_instance(view_set, id): log_entries, measures and
 // async_events of one process, thread_spans of one thread stream
 // (call trees rebuilt from begin/end events), all converted just in time.
-// Properties are MAP(VARCHAR, VARCHAR); strings are dictionary-encoded in
+// Properties are the text of JSON objects (props.go); strings (properties
+// included) are dictionary-encoded in
 // the files where spec 5.2 says so (dict16, log_stats included, and in
 // the files merges write from engine results: dictwriter.go) and read
 // back as VARCHAR. Every row group has its own dictionaries, so a

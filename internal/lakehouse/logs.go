@@ -3,8 +3,6 @@ package lakehouse
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -55,32 +53,6 @@ func (bc *blockContext) appendCommon(c cols, n int) {
 	}
 }
 
-// sortedProps is a property map with its keys sorted once, for a map
-// that many rows share (the process properties).
-type sortedProps struct{ keys, values []string }
-
-func newSortedProps(m map[string]string) sortedProps {
-	p := sortedProps{keys: slices.Sorted(maps.Keys(m))}
-	p.values = make([]string, len(p.keys))
-	for i, k := range p.keys {
-		p.values[i] = m[k]
-	}
-	return p
-}
-
-// appendN appends p to map column b n times.
-func (p sortedProps) appendN(b *array.MapBuilder, n int) {
-	kb := b.KeyBuilder().(*array.StringBuilder)
-	vb := b.ItemBuilder().(*array.StringBuilder)
-	for range n {
-		b.Append(true)
-		for i, k := range p.keys {
-			kb.Append(k)
-			vb.Append(p.values[i])
-		}
-	}
-}
-
 // appendLogBlock decodes a log block and appends its entries; on error
 // nothing of the block is appended.
 func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
@@ -94,7 +66,6 @@ func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block
 	times := c.b[7].(*array.TimestampBuilder)
 	levels := c.b[9].(*array.Int32Builder)
 	msgs := c.b[10].(*array.StringBuilder)
-	props := c.b[11].(*array.MapBuilder)
 	times.Reserve(len(rows))
 	levels.Reserve(len(rows))
 	msgs.Reserve(len(rows))
@@ -103,10 +74,10 @@ func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block
 		c.dict(8, r.target)
 		levels.UnsafeAppend(r.level)
 		msgs.Append(r.msg)
-		appendMap(props, r.properties)
+		c.props(11, r.properties)
 		s.noteRow(r.time, r.time)
 	}
-	newSortedProps(bc.processProperties).appendN(c.b[12].(*array.MapBuilder), len(rows))
+	c.dictN(12, propsJSON(bc.processProperties), len(rows))
 	return nil
 }
 

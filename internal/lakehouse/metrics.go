@@ -90,7 +90,6 @@ func (l *Lakehouse) appendMetricsBlock(ctx context.Context, s *sink, b catalog.B
 	bc.appendCommon(c, len(rows))
 	times := c.b[7].(*array.TimestampBuilder)
 	values := c.b[11].(*array.Float64Builder)
-	props := c.b[12].(*array.MapBuilder)
 	times.Reserve(len(rows))
 	values.Reserve(len(rows))
 	for _, r := range rows {
@@ -99,10 +98,10 @@ func (l *Lakehouse) appendMetricsBlock(ctx context.Context, s *sink, b catalog.B
 			c.dict(8+i, v)
 		}
 		values.UnsafeAppend(r.value)
-		appendMap(props, r.properties)
+		c.props(12, r.properties)
 		s.noteRow(r.time, r.time)
 	}
-	newSortedProps(bc.processProperties).appendN(c.b[13].(*array.MapBuilder), len(rows))
+	c.dictN(13, propsJSON(bc.processProperties), len(rows))
 	return nil
 }
 

@@ -5,12 +5,13 @@ import (
 )
 
 // Arrow types shared by the view schemas (spec 5.2). Properties are
-// MAP(VARCHAR, VARCHAR) instead of the original's JSONB dictionaries:
-// DuckDB queries them directly, and property_get works on them.
+// the text of JSON objects, dictionary-encoded (props.go), as the
+// original's JSONB dictionaries: DuckDB queries them directly, and
+// property_get works on them.
 var (
 	dict16    = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int16, ValueType: arrow.BinaryTypes.String}
 	timestamp = &arrow.TimestampType{Unit: arrow.Nanosecond, TimeZone: "+00:00"}
-	propsType = arrow.MapOf(arrow.BinaryTypes.String, arrow.BinaryTypes.String)
+	propsType = dict16
 	tagsType  = arrow.ListOfField(arrow.Field{Name: "tag", Type: arrow.BinaryTypes.String, Nullable: true})
 	// sketchType is a distribution of values (package sketch; the SQL
 	// type engine.SketchSQLType).

@@ -3,8 +3,6 @@ package lakehouse
 import (
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -123,7 +121,7 @@ func (c cols) i64(i int, v int64)               { c.b[i].(*array.Int64Builder).A
 func (c cols) i32(i int, v int32)               { c.b[i].(*array.Int32Builder).Append(v) }
 func (c cols) u32(i int, v uint32)              { c.b[i].(*array.Uint32Builder).Append(v) }
 func (c cols) f64(i int, v float64)             { c.b[i].(*array.Float64Builder).Append(v) }
-func (c cols) props(i int, m map[string]string) { appendMap(c.b[i].(*array.MapBuilder), m) }
+func (c cols) props(i int, m map[string]string) { c.dict(i, propsJSON(m)) }
 func (c cols) boolean(i int, v bool)            { c.b[i].(*array.BooleanBuilder).Append(v) }
 
 func (c cols) null(i int) {
@@ -140,19 +138,5 @@ func (c cols) strList(i int, vs []string) {
 	vb := lb.ValueBuilder().(*array.StringBuilder)
 	for _, v := range vs {
 		vb.Append(v)
-	}
-}
-
-// appendMap appends m with sorted keys, so files are deterministic.
-func appendMap(b *array.MapBuilder, m map[string]string) {
-	b.Append(true)
-	if len(m) == 0 {
-		return
-	}
-	kb := b.KeyBuilder().(*array.StringBuilder)
-	vb := b.ItemBuilder().(*array.StringBuilder)
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		kb.Append(k)
-		vb.Append(m[k])
 	}
 }

@@ -73,19 +73,20 @@ func eventTimeFilter(begin, end string) string {
 // viewSets lists every view set, in the order the daemon updates them.
 var viewSets = []*viewSet{
 	{
-		name: BlocksView, schema: BlocksSchema, hash: []byte{2}, global: true, maxDelta: 24 * time.Hour,
+		// Hashes 3, 2 and 2: properties as JSON text (props.go).
+		name: BlocksView, schema: BlocksSchema, hash: []byte{3}, global: true, maxDelta: 24 * time.Hour,
 		appendBlock: (*Lakehouse).appendBlockRow,
 		timeFilter: func(begin, end string) string {
 			return fmt.Sprintf(`begin_time <= %s AND insert_time >= %s`, end, begin)
 		},
 	},
 	{
-		name: LogEntriesView, schema: LogEntriesSchema, hash: []byte{1}, tag: "log", global: true,
+		name: LogEntriesView, schema: LogEntriesSchema, hash: []byte{2}, tag: "log", global: true,
 		instance: perProcess, maxDelta: time.Hour, appendBlock: (*Lakehouse).appendLogBlock, timeFilter: eventTimeFilter,
 		rowsInEventRange: true,
 	},
 	{
-		name: MeasuresView, schema: MeasuresSchema, hash: []byte{1}, tag: "metrics", global: true,
+		name: MeasuresView, schema: MeasuresSchema, hash: []byte{2}, tag: "metrics", global: true,
 		instance: perProcess, maxDelta: time.Hour, appendBlock: (*Lakehouse).appendMetricsBlock, timeFilter: eventTimeFilter,
 		rowsInEventRange: true,
 	},

@@ -39,6 +39,9 @@ func TestLogEntries(t *testing.T) {
 	wantRows(t, tl.rows(t, sprintf(q, "view_instance('log_entries', '"+p.ProcessID+"')"), QueryOptions{}), want...)
 	// The time range filters rows and still finds the block.
 	wantRows(t, tl.rows(t, sprintf(q, "log_entries"), QueryOptions{Begin: t0.Add(15 * time.Millisecond), End: t0.Add(25 * time.Millisecond)}), want[1])
+	// Properties are JSON object text with sorted keys (props.go).
+	wantRows(t, tl.rows(t, `SELECT properties, typeof(properties) FROM log_entries ORDER BY time`, QueryOptions{}),
+		"{} | VARCHAR", "{} | VARCHAR", `{"k":"v","level":"error","target":"over"} | VARCHAR`)
 }
 
 func TestMeasures(t *testing.T) {
