@@ -25,7 +25,7 @@ func (l *Lakehouse) appendBlockRow(_ context.Context, s *sink, b catalog.Block, 
 	c.bin(11, st.DependenciesMetadata)
 	c.bin(12, st.ObjectsMetadata)
 	c.strList(13, st.Tags)
-	c.props(14, st.Properties)
+	c.dict(14, m.streamProps)
 	c.ts(15, st.InsertTime.UnixNano())
 	c.ts(16, p.StartTime.UnixNano())
 	c.i64(17, p.StartTicks)
@@ -35,7 +35,7 @@ func (l *Lakehouse) appendBlockRow(_ context.Context, s *sink, b catalog.Block, 
 	}
 	c.ts(25, p.InsertTime.UnixNano())
 	c.str(26, p.ParentProcessID)
-	c.props(27, p.Properties)
+	c.dict(27, m.processProps)
 	end := b.EndTime.UnixNano()
 	if ins := b.InsertTime.UnixNano(); ins > end {
 		end = ins

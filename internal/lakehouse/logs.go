@@ -25,7 +25,7 @@ type blockContext struct {
 	processID, streamID, blockID string
 	insertTime                   int64
 	exe, username, computer      string
-	processProperties            map[string]string
+	processProps                 string // as stored (props.go)
 }
 
 func newBlockContext(b catalog.Block, m *streamMeta) *blockContext {
@@ -33,7 +33,7 @@ func newBlockContext(b catalog.Block, m *streamMeta) *blockContext {
 		processID: b.ProcessID, streamID: b.StreamID, blockID: b.BlockID,
 		insertTime: b.InsertTime.UnixNano(),
 		exe:        m.process.Exe, username: m.process.Username, computer: m.process.Computer,
-		processProperties: m.process.Properties,
+		processProps: m.processProps,
 	}
 }
 
@@ -77,7 +77,7 @@ func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block
 		c.props(11, r.properties)
 		s.noteRow(r.time, r.time)
 	}
-	c.dictN(12, propsJSON(bc.processProperties), len(rows))
+	c.dictN(12, bc.processProps, len(rows))
 	return nil
 }
 

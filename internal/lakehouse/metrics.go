@@ -101,7 +101,7 @@ func (l *Lakehouse) appendMetricsBlock(ctx context.Context, s *sink, b catalog.B
 		c.props(12, r.properties)
 		s.noteRow(r.time, r.time)
 	}
-	c.dictN(13, propsJSON(bc.processProperties), len(rows))
+	c.dictN(13, bc.processProps, len(rows))
 	return nil
 }
 

@@ -17,6 +17,9 @@ type streamMeta struct {
 	depUDTs []transit.UserDefinedType
 	objUDTs []transit.UserDefinedType
 	conv    timeConverter
+	// streamProps and processProps are the properties of the stream and
+	// of its process as stored (props.go), encoded once.
+	streamProps, processProps string
 }
 
 // sources caches the metadata of the streams met during one update.
@@ -43,7 +46,7 @@ func (s *sources) get(ctx context.Context, b catalog.Block) (*streamMeta, error)
 	if err != nil {
 		return nil, fmt.Errorf("process %s: %w", st.ProcessID, err)
 	}
-	m := &streamMeta{stream: st, process: proc}
+	m := &streamMeta{stream: st, process: proc, streamProps: propsJSON(st.Properties), processProps: propsJSON(proc.Properties)}
 	if m.depUDTs, err = transit.DecodeUDTs(st.DependenciesMetadata); err != nil {
 		return nil, fmt.Errorf("stream %s: %w", st.StreamID, err)
 	}
