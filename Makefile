@@ -6,9 +6,10 @@ export GOFLAGS := -buildvcs=false -tags=duckdb_arrow
 build:
 	go build -o bin/micromegas ./cmd/micromegas
 
-# The same command as README.md and .ci/run.
+# The test command of README.md and .ci/run: builds what the tests need once
+# (scripts/testdeps.sh), then go test -race on every package.
 test:
-	go test -race -count=1 ./...
+	scripts/test.sh
 
 lint:
 	go vet ./...

@@ -3,7 +3,7 @@
 // stopped when the test ends.
 //
 // The weed binary is built once, outside the repository, by
-// `.ci/seaweedfs.sh build`; tests find it through MICROMEGAS_WEED_BIN or in
+// `scripts/seaweedfs.sh build`; tests find it through MICROMEGAS_WEED_BIN or in
 // the CI cache. When it is missing, tests fail with the command that builds
 // it: they never skip.
 package s3test
@@ -33,7 +33,7 @@ const (
 )
 
 // BuildCommand builds the weed binary where Binary looks for it.
-const BuildCommand = ".ci/seaweedfs.sh build   # from the repository root; about 5 minutes, once"
+const BuildCommand = "scripts/seaweedfs.sh build   # from the repository root; about 5 minutes, once"
 
 // Binary returns the path of the weed binary: $MICROMEGAS_WEED_BIN, else
 // ${MICROMEGAS_CI_CACHE:-$HOME/.cache/micromegas-ci}/bin/weed. The error

@@ -10,7 +10,7 @@ func TestBinaryMissing(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "weed")
 	t.Setenv(EnvBin, missing)
 	_, err := Binary()
-	if err == nil || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), ".ci/seaweedfs.sh build") {
+	if err == nil || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "scripts/seaweedfs.sh build") {
 		t.Fatalf("Binary() with a missing file = %v, want an error naming it and the build command", err)
 	}
 	t.Setenv(EnvBin, "")

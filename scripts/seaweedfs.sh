@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # SeaweedFS (`weed`), the S3-compatible server the tests run against.
 #
-#   .ci/seaweedfs.sh build   build weed once into the CI cache (about 5 min)
-#   .ci/seaweedfs.sh path    print the path of the binary
-#   .ci/seaweedfs.sh start [DIR]
+#   scripts/seaweedfs.sh build   build weed once into the CI cache (about 5 min)
+#   scripts/seaweedfs.sh path    print the path of the binary
+#   scripts/seaweedfs.sh start [DIR]
 #                            run `weed mini` on 127.0.0.1 with data in DIR
 #                            (default: a new temp folder) and a bucket
 #                            "micromegas", wait until S3 answers, print the
 #                            object store URI and the pid file
-#   .ci/seaweedfs.sh stop [DIR]
+#   scripts/seaweedfs.sh stop [DIR]
 #
 # The binary goes to ${MICROMEGAS_CI_CACHE:-$HOME/.cache/micromegas-ci}/bin/weed,
 # outside the repository; the build is skipped when it is already there.

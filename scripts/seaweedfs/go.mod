@@ -1,7 +1,7 @@
 // Wrapper module that builds SeaweedFS's `weed` (used by the tests as an
 // S3-compatible server) from the Go module proxy. A plain `go install` of
 // weed is refused because its go.mod has a replace directive; this module
-// repeats that replace. Build with ../seaweedfs.sh build.
+// repeats that replace. Build with scripts/seaweedfs.sh build.
 module micromegas-ci/seaweedfs
 
 go 1.26.6

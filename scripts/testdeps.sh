@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs or builds, once, every outside program the tests run, and checks
+# the services they talk to. scripts/test.sh (the README's test command)
+# calls it first; run it alone to prepare a machine.
+#
+# What it provides (each step says what it does while it does it):
+#   PostgreSQL on 127.0.0.1:5432 with trust auth: started if the machine has
+#     a cluster that is down; otherwise the run stops with what to do.
+#   weed (SeaweedFS), the S3 server of the object-store tests: built from the
+#     Go module proxy by scripts/seaweedfs.sh (about 5-10 minutes, once).
+#
+# Built programs are cached in ${MICROMEGAS_CI_CACHE:-$HOME/.cache/micromegas-ci}
+# (outside the repository), so only the first run pays for them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export MICROMEGAS_CI_CACHE="${MICROMEGAS_CI_CACHE:-$HOME/.cache/micromegas-ci}"
+mkdir -p "$MICROMEGAS_CI_CACHE"
+
+say() { printf 'testdeps: %s\n' "$*"; }
+
+# with_progress LABEL CMD...: runs CMD, printing a line every 30 s while it
+# runs, so a long first build is never silent.
+with_progress() {
+  local label=$1 start=$SECONDS pid
+  shift
+  "$@" &
+  pid=$!
+  while ! wait_for "$pid" 30; do
+    say "$label: still running ($((SECONDS - start)) s)"
+  done
+  wait "$pid"
+}
+
+# wait_for PID SECONDS: true once PID has ended, false after SECONDS.
+wait_for() {
+  local i
+  for ((i = 0; i < $2; i++)); do
+    kill -0 "$1" 2>/dev/null || return 0
+    sleep 1
+  done
+  ! kill -0 "$1" 2>/dev/null
+}
+
+postgres() {
+  if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+    return
+  fi
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    say "PostgreSQL is down: starting the machine's cluster"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && return; sleep 1; done
+  fi
+  if [ -n "${MICROMEGAS_TEST_POSTGRES_URL:-}" ]; then
+    say "127.0.0.1:5432 does not answer; the tests will use MICROMEGAS_TEST_POSTGRES_URL"
+    return
+  fi
+  say "the catalog tests need PostgreSQL on 127.0.0.1:5432 with trust auth (apt-get install postgresql),"
+  say "or MICROMEGAS_TEST_POSTGRES_URL naming a server where the user may create databases"
+  exit 1
+}
+
+seaweedfs() {
+  if [ -x "$(scripts/seaweedfs.sh path)" ]; then
+    return
+  fi
+  say "building SeaweedFS (weed) for the S3 tests: about 5-10 minutes, once"
+  with_progress "building weed" scripts/seaweedfs.sh build
+}
+
+postgres
+seaweedfs
