@@ -38,7 +38,7 @@ func TestRuntimeMetrics(t *testing.T) {
 	g := startTelemetry(t, Config{URL: c.url(), RuntimeMetricsPeriod: 20 * time.Millisecond})
 	done := make(chan struct{})
 	var keep atomic.Pointer[[]byte] // the allocations escape
-	for range 4 { // garbage, goroutines and a GC or two
+	for range 4 {                   // garbage, goroutines and a GC or two
 		go func() {
 			for i := 0; ; i++ {
 				select {
