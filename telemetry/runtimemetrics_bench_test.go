@@ -8,7 +8,7 @@ import (
 )
 
 // BenchmarkRuntimeMetrics measures one collection of the runtime
-// metrics: ours (read runtime/metrics, record 27 metrics) against the
+// metrics: ours (read runtime/metrics, record 28 metrics) against the
 // Prometheus Go collector gathered by a registry (what a scrape costs
 // before encoding), in the same run. At the default period of a second,
 // the CPU per second of wall time is the ns/op.
