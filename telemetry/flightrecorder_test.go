@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"runtime/trace"
 	"strings"
 	"sync"
 	"testing"
@@ -168,4 +169,25 @@ func TestFlightRecorderBounds(t *testing.T) {
 			t.Errorf("%d snapshots without a flight recorder", n)
 		}
 	})
+}
+
+// TestFlightRecorderAlreadyRunning: the runtime allows one flight
+// recorder; Init says so and leaves nothing running.
+func TestFlightRecorderAlreadyRunning(t *testing.T) {
+	other := trace.NewFlightRecorder(trace.FlightRecorderConfig{})
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer other.Stop()
+	col := newCollector(t)
+	g, err := Init(Config{URL: col.url(), FlightRecorder: &FlightRecorder{}})
+	if err == nil {
+		g.Shutdown(context.Background())
+		t.Fatal("Init succeeded beside another flight recorder")
+	}
+	if !strings.Contains(err.Error(), "flight recorder") || !strings.Contains(err.Error(), EnvFlightRecorder) {
+		t.Errorf("error %q does not say what to do", err)
+	}
+	g2 := startTelemetry(t, Config{URL: col.url()}) // nothing was left running
+	shutdown(t, g2)
 }
