@@ -24,6 +24,8 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzDecodeBlock -fuzztime 20s ./internal/transit/
 	go test -run '^$$' -fuzz FuzzParseObjects -fuzztime 20s ./internal/transit/
 	go test -run '^$$' -fuzz FuzzParseDependencies -fuzztime 20s ./internal/transit/
+	go test -run '^$$' -fuzz FuzzIntervals -fuzztime 20s ./internal/gotrace/
+	go test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./telemetry/traceparent/
 
 serve:
 	go run ./cmd/micromegas serve

@@ -45,7 +45,7 @@ func (s *Span) BeginAsync(parent AsyncSpan) AsyncSpan {
 
 // End ends the span.
 func (a AsyncSpan) End() {
-	if a.id == 0 {
+	if a.id == 0 || a.span == nil {
 		return
 	}
 	sys := active.Load()
@@ -69,19 +69,85 @@ func (w *writer) asyncEvent(typ byte, a *AsyncSpan, t int64) {
 	w.commit(asyncSpanSize)
 }
 
+// PendingAsyncSpan is an async span begun before its name is known, such
+// as an HTTP request, named by the route its router picks: BeginPending
+// takes its id and start time, Finish records it whole with its Span.
+// Spans begun under it (its AsyncSpan is their parent) are recorded as
+// they go. The zero PendingAsyncSpan records nothing.
+type PendingAsyncSpan struct {
+	// AsyncSpan is the parent of the spans begun under this one; do not
+	// End it.
+	AsyncSpan
+	begin int64
+}
+
+// BeginPending begins an async span under parent whose Span is given to
+// Finish. It takes no lock and does not allocate.
+func BeginPending(parent AsyncSpan) PendingAsyncSpan {
+	sys := active.Load()
+	if sys == nil || !sys.cpuTracing {
+		return PendingAsyncSpan{}
+	}
+	p := PendingAsyncSpan{AsyncSpan: AsyncSpan{parent: parent.id}}
+	if parent.id != 0 {
+		p.depth = parent.depth + 1
+	}
+	p.begin = now()
+	sh, pid := sys.acquireShard()
+	p.id = sh.newAsyncSpanID()
+	sys.releaseShard(pid)
+	return p
+}
+
+// Finish records the span as a span of s, from BeginPending to now.
+func (p PendingAsyncSpan) Finish(s *Span) {
+	if p.id == 0 {
+		return
+	}
+	sys := active.Load()
+	if sys == nil {
+		return
+	}
+	a := p.AsyncSpan
+	a.span = s
+	t := now()
+	sh, pid := sys.acquireShard()
+	w := &sh.writers[kindCPU]
+	w.asyncEvent(beginAsyncSpanEvent, &a, p.begin)
+	w.asyncEvent(endAsyncSpanEvent, &a, t)
+	sys.releaseShard(pid)
+}
+
 type asyncSpanKey struct{}
+
+// spanCtx carries an AsyncSpan in one allocation (context.WithValue takes
+// two: the context and the boxed span).
+type spanCtx struct {
+	context.Context
+	span AsyncSpan
+}
+
+// Value returns the span for asyncSpanKey.
+func (c *spanCtx) Value(k any) any {
+	if k == (asyncSpanKey{}) {
+		return &c.span
+	}
+	return c.Context.Value(k)
+}
 
 // ContextWithAsyncSpan returns a copy of ctx carrying a, the parent of
 // spans started from it.
 func ContextWithAsyncSpan(ctx context.Context, a AsyncSpan) context.Context {
-	return context.WithValue(ctx, asyncSpanKey{}, a)
+	return &spanCtx{Context: ctx, span: a}
 }
 
 // AsyncSpanFromContext returns the span carried by ctx, or the zero
 // AsyncSpan.
 func AsyncSpanFromContext(ctx context.Context) AsyncSpan {
-	a, _ := ctx.Value(asyncSpanKey{}).(AsyncSpan)
-	return a
+	if p, ok := ctx.Value(asyncSpanKey{}).(*AsyncSpan); ok {
+		return *p
+	}
+	return AsyncSpan{}
 }
 
 // StartAsyncSpan begins an async span of s whose parent is the span

@@ -43,7 +43,7 @@ func startBench(b *testing.B) {
 	b.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	benchDiscardBlocks = true
-	g, err := Init(Config{URL: srv.URL, EnableCPUTracing: true, MaxLevel: LevelInfo})
+	g, err := Init(Config{URL: srv.URL, EnableCPUTracing: true, MaxLevel: LevelInfo, RuntimeMetricsPeriod: RuntimeMetricsOff})
 	benchDiscardBlocks = false
 	if err != nil {
 		b.Fatal(err)

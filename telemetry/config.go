@@ -18,6 +18,8 @@ const (
 	EnvProcessProperties = "MICROMEGAS_PROCESS_PROPERTIES"
 	EnvParentProcess     = "MICROMEGAS_TELEMETRY_PARENT_PROCESS"
 	EnvIngestionAPIKey   = "MICROMEGAS_INGESTION_API_KEY"
+	EnvRuntimeMetrics    = "MICROMEGAS_RUNTIME_METRICS"
+	EnvFlightRecorder    = "MICROMEGAS_FLIGHT_RECORDER"
 )
 
 // Config configures Init. Zero fields take their value from the
@@ -59,6 +61,17 @@ type Config struct {
 	// TailSampling, when not nil, holds span (cpu) blocks back and sends
 	// them only when something makes them worth keeping.
 	TailSampling *TailSampling
+	// RuntimeMetricsPeriod is how often the Go runtime's metrics (heap,
+	// GC, goroutines, scheduler latency, CPU classes, mutex wait) are
+	// recorded as metrics of target go/runtime. Zero: MICROMEGAS_RUNTIME_METRICS
+	// (a duration, seconds, or "off"), else every second;
+	// RuntimeMetricsOff turns them off.
+	RuntimeMetricsPeriod time.Duration
+	// FlightRecorder, when not nil, keeps the Go execution trace of the
+	// last moments in memory and sends it when a tail-sampling trigger
+	// fires (see FlightRecorder). When nil, MICROMEGAS_FLIGHT_RECORDER (a
+	// window such as "30s") turns it on; by default it is off.
+	FlightRecorder *FlightRecorder
 }
 
 // Defaults.
@@ -118,6 +131,32 @@ func withEnv(cfg Config) (Config, error) {
 			}
 		}
 	}
+	if cfg.RuntimeMetricsPeriod == 0 {
+		cfg.RuntimeMetricsPeriod = DefaultRuntimeMetricsPeriod
+		if s := os.Getenv(EnvRuntimeMetrics); s != "" {
+			d, err := parseRuntimeMetrics(s)
+			if err != nil {
+				return cfg, err
+			}
+			cfg.RuntimeMetricsPeriod = d
+		}
+	}
+	if cfg.RuntimeMetricsPeriod < 0 {
+		cfg.RuntimeMetricsPeriod = RuntimeMetricsOff
+	}
+	if cfg.FlightRecorder == nil {
+		if s := os.Getenv(EnvFlightRecorder); s != "" {
+			fr, err := parseFlightRecorder(s)
+			if err != nil {
+				return cfg, err
+			}
+			cfg.FlightRecorder = fr
+		}
+	}
+	if cfg.FlightRecorder != nil {
+		fr := cfg.FlightRecorder.withDefaults()
+		cfg.FlightRecorder = &fr
+	}
 	if cfg.TailSampling != nil {
 		ts := cfg.TailSampling.withDefaults()
 		if err := ts.validate(); err != nil {
@@ -130,13 +169,51 @@ func withEnv(cfg Config) (Config, error) {
 
 // parseFlushPeriod reads MICROMEGAS_FLUSH_PERIOD: seconds, or a Go duration.
 func parseFlushPeriod(s string) (time.Duration, error) {
+	if d, err := parsePeriod(s); err == nil {
+		return d, nil
+	}
+	return 0, fmt.Errorf("%s=%q: want a number of seconds (60) or a duration (1m)", EnvFlushPeriod, s)
+}
+
+// parseRuntimeMetrics reads MICROMEGAS_RUNTIME_METRICS: "off" (or
+// "false", "0"), a Go duration, or seconds.
+func parseRuntimeMetrics(s string) (time.Duration, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "off", "false", "0", "no":
+		return RuntimeMetricsOff, nil
+	case "on", "true", "yes":
+		return DefaultRuntimeMetricsPeriod, nil
+	}
+	if d, err := parsePeriod(s); err == nil {
+		return d, nil
+	}
+	return 0, fmt.Errorf("%s=%q: want off, a duration (1s, 500ms) or a number of seconds", EnvRuntimeMetrics, s)
+}
+
+// parseFlightRecorder reads MICROMEGAS_FLIGHT_RECORDER: "off", or the
+// window as a Go duration or seconds.
+func parseFlightRecorder(s string) (*FlightRecorder, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "off", "false", "0", "no":
+		return nil, nil
+	}
+	d, err := parsePeriod(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s=%q: want a window such as 30s (or off)", EnvFlightRecorder, s)
+	}
+	return &FlightRecorder{Window: d}, nil
+}
+
+// parsePeriod reads a positive Go duration or number of seconds.
+func parsePeriod(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
 	if d, err := time.ParseDuration(s); err == nil && d > 0 {
 		return d, nil
 	}
 	if secs, err := strconv.ParseFloat(s, 64); err == nil && secs > 0 {
 		return time.Duration(secs * float64(time.Second)), nil
 	}
-	return 0, fmt.Errorf("%s=%q: want a number of seconds (60) or a duration (1m)", EnvFlushPeriod, s)
+	return 0, fmt.Errorf("%q is not a positive duration", s)
 }
 
 // parseProperties parses "k=v,k=v"; malformed items are ignored.

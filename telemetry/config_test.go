@@ -30,6 +30,18 @@ func TestConfigFromEnv(t *testing.T) {
 		{"bad level", map[string]string{EnvMaxLevel: "loud"}, Config{}, nil, "MICROMEGAS_MAX_LEVEL"},
 		{"bad period", map[string]string{EnvFlushPeriod: "soon"}, Config{}, nil, "MICROMEGAS_FLUSH_PERIOD"},
 		{"bad probability", nil, Config{TailSampling: &TailSampling{Probability: 2}}, nil, "Probability"},
+		{"runtime metrics off", map[string]string{EnvRuntimeMetrics: "off"}, Config{}, func(c Config) bool { return c.RuntimeMetricsPeriod == RuntimeMetricsOff }, ""},
+		{"runtime metrics period", map[string]string{EnvRuntimeMetrics: "250ms"}, Config{}, func(c Config) bool { return c.RuntimeMetricsPeriod == 250*time.Millisecond }, ""},
+		{"runtime metrics default", nil, Config{}, func(c Config) bool { return c.RuntimeMetricsPeriod == DefaultRuntimeMetricsPeriod }, ""},
+		{"runtime metrics code wins", map[string]string{EnvRuntimeMetrics: "5s"}, Config{RuntimeMetricsPeriod: RuntimeMetricsOff}, func(c Config) bool { return c.RuntimeMetricsPeriod == RuntimeMetricsOff }, ""},
+		{"bad runtime metrics", map[string]string{EnvRuntimeMetrics: "often"}, Config{}, nil, "MICROMEGAS_RUNTIME_METRICS"},
+		{"flight recorder env", map[string]string{EnvFlightRecorder: "30s"}, Config{}, func(c Config) bool {
+			fr := c.FlightRecorder
+			return fr != nil && fr.Window == 30*time.Second && fr.MinInterval == 30*time.Second && fr.MaxBytes == DefaultFlightRecorderMaxBytes
+		}, ""},
+		{"flight recorder off by default", nil, Config{}, func(c Config) bool { return c.FlightRecorder == nil }, ""},
+		{"flight recorder env off", map[string]string{EnvFlightRecorder: "off"}, Config{}, func(c Config) bool { return c.FlightRecorder == nil }, ""},
+		{"bad flight recorder", map[string]string{EnvFlightRecorder: "long"}, Config{}, nil, "MICROMEGAS_FLIGHT_RECORDER"},
 		{"small buffer raised", nil, Config{LogBufferSize: 10}, func(c Config) bool { return c.LogBufferSize == minBufferSize }, ""},
 		{"api key", map[string]string{EnvIngestionAPIKey: "s3cret"}, Config{}, func(c Config) bool {
 			r, _ := http.NewRequest("POST", "http://x", nil)
@@ -37,7 +49,7 @@ func TestConfigFromEnv(t *testing.T) {
 		}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			for _, k := range []string{EnvTelemetryURL, EnvMaxLevel, EnvEnableCPUTracing, EnvFlushPeriod, EnvIngestionAPIKey} {
+			for _, k := range []string{EnvTelemetryURL, EnvMaxLevel, EnvEnableCPUTracing, EnvFlushPeriod, EnvIngestionAPIKey, EnvRuntimeMetrics, EnvFlightRecorder} {
 				t.Setenv(k, c.env[k])
 			}
 			got, err := withEnv(c.cfg)

@@ -228,7 +228,7 @@ func (s *LogSite) logDeferred(sys *system, t int64, props *PropertySet, args []a
 	w.commit(size)
 	sys.releaseShard(pid)
 	if s.level <= sys.triggerLevel {
-		sys.keepRecent()
+		sys.keepRecent(TriggerLog)
 	}
 	return true
 }
@@ -248,7 +248,7 @@ func (s *LogSite) logDeferred1(sys *system, t int64, props *PropertySet, a any) 
 	w.commit(size)
 	sys.releaseShard(pid)
 	if s.level <= sys.triggerLevel {
-		sys.keepRecent()
+		sys.keepRecent(TriggerLog)
 	}
 	return true
 }

@@ -48,8 +48,12 @@ type system struct {
 	// inflight counts the jobs submitted and not completed
 	// (dispatcher-private).
 	inflight int
-	sampler  *sampler // nil without tail sampling
-	period   time.Duration
+	sampler  *sampler  // nil without tail sampling
+	recorder *recorder // nil without the flight recorder
+	// helpers are the runtime-metrics and flight-recorder goroutines,
+	// which stop with stop.
+	helpers sync.WaitGroup
+	period  time.Duration
 	// discardBlocks drops blocks instead of encoding them: the benchmarks
 	// measure the calling goroutine alone, as the original's do with a
 	// NullEventSink.
@@ -65,6 +69,10 @@ type system struct {
 	eventsEncoded    atomic.Uint64
 	sampledOutBlocks atomic.Uint64
 	sampledOutBytes  atomic.Uint64
+	traceSnapshots   atomic.Uint64
+	traceBytes       atomic.Uint64
+	traceSkipped     atomic.Uint64
+	traceDropped     atomic.Uint64
 }
 
 func newSystem(cfg Config, snk *sink.Sink, start dualTime) *system {
@@ -95,6 +103,9 @@ func newSystem(cfg Config, snk *sink.Sink, start dualTime) *system {
 	sys.nbEncoders = min(max(runtime.GOMAXPROCS(0), 1), maxEncoders)
 	sys.jobs = make(chan *job, 2*sys.nbEncoders)
 	sys.results = make(chan *job, 3*sys.nbEncoders)
+	if cfg.FlightRecorder != nil {
+		sys.triggerLevel = DefaultTriggerLevel
+	}
 	if cfg.TailSampling != nil {
 		sys.sampler = newSampler(*cfg.TailSampling, frequency())
 		sys.triggerLevel = cfg.TailSampling.TriggerLevel
@@ -148,11 +159,17 @@ func (sys *system) handOver(h handOff) bool {
 	}
 }
 
-// keepRecent asks tail sampling to keep the recent span blocks.
-func (sys *system) keepRecent() {
-	select {
-	case sys.keep <- struct{}{}:
-	default:
+// keepRecent asks tail sampling to keep the recent span blocks and the
+// flight recorder for a snapshot.
+func (sys *system) keepRecent(reason string) {
+	if sys.sampler != nil {
+		select {
+		case sys.keep <- struct{}{}:
+		default:
+		}
+	}
+	if sys.recorder != nil {
+		sys.recorder.fire(reason)
 	}
 }
 

@@ -172,7 +172,7 @@ func (s *LogSite) logStatic() {
 	w.commit(logStaticSize)
 	sys.releaseShard(pid)
 	if s.level <= sys.triggerLevel {
-		sys.keepRecent()
+		sys.keepRecent(TriggerLog)
 	}
 }
 
@@ -254,7 +254,7 @@ func writeLogText[T string | []byte](sys *system, s *LogSite, t int64, props *Pr
 	w.commit(size)
 	sys.releaseShard(pid)
 	if s.level <= sys.triggerLevel {
-		sys.keepRecent()
+		sys.keepRecent(TriggerLog)
 	}
 }
 

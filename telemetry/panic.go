@@ -14,7 +14,8 @@ var panicSite = NewLogSite(LevelFatal, "panic", "panic")
 // entry (target "panic", the panic value and the goroutine's stack),
 // flushes telemetry for at most timeout so that the entry and everything
 // recorded before it reach the server, then panics again with the same
-// value. Defer it at the top of main and of long-lived goroutines:
+// value. With the flight recorder on, the execution trace of the moments
+// before the panic is sent too. Defer it at the top of main and of long-lived goroutines:
 //
 //	defer telemetry.FlushOnPanic(5 * time.Second)
 //
@@ -24,11 +25,17 @@ func FlushOnPanic(timeout time.Duration) {
 	if v == nil {
 		return
 	}
+	sys := active.Load()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if sys != nil && sys.recorder != nil {
+		// Before the fatal entry, whose own trigger is then rate-limited:
+		// the snapshot says "panic".
+		sys.recorder.snapshotNow(ctx, TriggerPanic, sys.stop)
+	}
 	panicSite.LogString(fmt.Sprintf("panic: %v\n\n%s", v, debug.Stack()))
-	if sys := active.Load(); sys != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	if sys != nil {
 		_ = (&Guard{sys: sys}).Flush(ctx) // best effort: the panic goes on
-		cancel()
 	}
 	panic(v)
 }

@@ -49,7 +49,7 @@ func (ts TailSampling) withDefaults() TailSampling {
 		ts.MaxBytes = 16 << 20
 	}
 	if ts.TriggerLevel == 0 {
-		ts.TriggerLevel = LevelError
+		ts.TriggerLevel = DefaultTriggerLevel
 	}
 	if ts.DisableLogTrigger {
 		ts.TriggerLevel = LevelOff
@@ -63,6 +63,10 @@ func (ts TailSampling) validate() error {
 	}
 	return nil
 }
+
+// DefaultTriggerLevel is the least severe log level that triggers tail
+// sampling and the flight recorder by default.
+const DefaultTriggerLevel = LevelError
 
 // sampler is the tail-sampling state of the dispatcher.
 type sampler struct {
@@ -101,6 +105,9 @@ func (s *sampler) add(sys *system, st *stream, objs, body []byte, end time.Time)
 	slow := s.scan(st, objs)
 	if slow {
 		s.trigger(sys, end)
+		if sys.recorder != nil {
+			sys.recorder.fire(TriggerSlowSpan)
+		}
 	}
 	if !end.After(s.keepUntil) {
 		sys.sink.Enqueue(sink.KindBlock, body)

@@ -16,7 +16,11 @@ const (
 	kindLog     streamKind = iota // tags ["log"]
 	kindMetrics                   // tags ["metrics"]
 	kindCPU                       // tags ["cpu"]: thread and async spans
-	nbKinds
+	nbKinds                       // the kinds written by per-P writers and tracks
+
+	// kindGoTrace streams (tags ["go_trace"]) carry snapshots of the
+	// execution-trace flight recorder (flightrecorder.go), not events.
+	kindGoTrace = nbKinds
 )
 
 func (k streamKind) tag() string {
@@ -25,6 +29,8 @@ func (k streamKind) tag() string {
 		return "log"
 	case kindMetrics:
 		return "metrics"
+	case kindGoTrace:
+		return GoTraceStreamTag
 	}
 	return "cpu"
 }
@@ -99,9 +105,15 @@ var propertyUDTs = []transit.UserDefinedType{
 	}},
 }
 
+// GoTraceStreamTag is the tag of the streams of execution-trace snapshots.
+const GoTraceStreamTag = "go_trace"
+
 // dependencyUDTs returns the dependency types of a stream kind: the queue
 // types, then the secondary ones.
 func dependencyUDTs(k streamKind) []transit.UserDefinedType {
+	if k == kindGoTrace {
+		return nil // snapshots reference no static metadata
+	}
 	var record transit.UserDefinedType
 	switch k {
 	case kindLog:
@@ -145,6 +157,13 @@ func dependencyUDTs(k streamKind) []transit.UserDefinedType {
 // objectUDTs returns the event types of a stream kind.
 func objectUDTs(k streamKind) []transit.UserDefinedType {
 	switch k {
+	case kindGoTrace:
+		// [i64 time][DynString trigger][trace bytes to the end]
+		return []transit.UserDefinedType{{Name: transit.GoExecutionTraceTypeName, Members: []transit.Member{
+			intrinsic("time", "i64", 0, 8),
+			{Name: "trigger", TypeName: "DynString"},
+			{Name: "data", TypeName: "bytes"},
+		}}}
 	case kindLog:
 		return []transit.UserDefinedType{
 			{Name: "LogStaticStrEvent", Size: 16, Members: []transit.Member{

@@ -24,6 +24,16 @@ type Stats struct {
 	// tail sampling (not an error).
 	SampledOutBlocks uint64
 	SampledOutBytes  uint64
+	// TraceSnapshots counts the flight-recorder snapshots queued for
+	// sending, TraceBytes their execution-trace bytes (before LZ4).
+	// TraceSkipped counts the triggers ignored because the last snapshot
+	// was more recent than FlightRecorder.MinInterval, TraceDropped the
+	// snapshots lost: larger than FlightRecorder.MaxBytes, or over the
+	// sink's budget.
+	TraceSnapshots uint64
+	TraceBytes     uint64
+	TraceSkipped   uint64
+	TraceDropped   uint64
 }
 
 // Dropped returns the blocks lost for any reason other than sampling:
@@ -58,6 +68,10 @@ func (sys *system) stats() Stats {
 		BlocksUncompressed: sys.blocksUncompressed.Load(),
 		SampledOutBlocks:   sys.sampledOutBlocks.Load(),
 		SampledOutBytes:    sys.sampledOutBytes.Load(),
+		TraceSnapshots:     sys.traceSnapshots.Load(),
+		TraceBytes:         sys.traceBytes.Load(),
+		TraceSkipped:       sys.traceSkipped.Load(),
+		TraceDropped:       sys.traceDropped.Load(),
 	}
 }
 

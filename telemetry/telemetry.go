@@ -50,6 +50,13 @@ func Init(cfg Config) (*Guard, error) {
 		snk.Close(context.Background())
 		return nil, ErrAlreadyInitialized
 	}
+	if cfg.FlightRecorder != nil {
+		if sys.recorder, err = startRecorder(*cfg.FlightRecorder); err != nil {
+			active.CompareAndSwap(sys, nil)
+			snk.Close(context.Background())
+			return nil, err
+		}
+	}
 	props := defaultProcessProperties()
 	maps.Copy(props, parseProperties(os.Getenv(EnvProcessProperties)))
 	maps.Copy(props, cfg.ProcessProperties)
@@ -67,6 +74,14 @@ func Init(cfg Config) (*Guard, error) {
 	// Children of this process name it as their parent.
 	os.Setenv(EnvParentProcess, sys.processID)
 	go sys.run()
+	if cfg.RuntimeMetricsPeriod > 0 {
+		sys.helpers.Add(1)
+		go sys.runRuntimeMetrics(cfg.RuntimeMetricsPeriod)
+	}
+	if sys.recorder != nil {
+		sys.helpers.Add(1)
+		go sys.runRecorder()
+	}
 	return &Guard{sys: sys}, nil
 }
 
@@ -102,18 +117,18 @@ func (g *Guard) Flush(ctx context.Context) error {
 }
 
 // KeepRecent asks tail sampling to send the span blocks it holds and those
-// of the next window (see TailSampling). Without tail sampling it does
-// nothing.
+// of the next window (see TailSampling), and the flight recorder to send
+// a snapshot (see FlightRecorder). Without either it does nothing.
 func (g *Guard) KeepRecent() {
-	if g != nil && g.sys != nil && g.sys.sampler != nil {
-		g.sys.keepRecent()
+	if g != nil && g.sys != nil {
+		g.sys.keepRecent(TriggerKeepRecent)
 	}
 }
 
 // KeepRecent is Guard.KeepRecent on the running telemetry.
 func KeepRecent() {
-	if sys := active.Load(); sys != nil && sys.sampler != nil {
-		sys.keepRecent()
+	if sys := active.Load(); sys != nil {
+		sys.keepRecent(TriggerKeepRecent)
 	}
 }
 
@@ -128,6 +143,7 @@ func (g *Guard) Shutdown(ctx context.Context) error {
 		sys := g.sys
 		active.CompareAndSwap(sys, nil)
 		close(sys.stop)
+		sys.helpers.Wait()
 		<-sys.done
 		sys.stopped.Store(true)
 		g.err = sys.sink.Close(ctx)

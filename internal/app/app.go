@@ -163,7 +163,7 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 		return a, nil
 	}
 	if a.ingest, err = ingest.New(ingest.Options{
-		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log,
+		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log, Middleware: traceHTTP(nil),
 	}); err != nil {
 		return a, err
 	}
@@ -173,13 +173,14 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	q := querier{lake: a.lake, ingester: ingester{catalog: a.catalog, blobs: a.blobs}}
 	if a.flightsql, err = flightsql.New(flightsql.Options{
 		Addr: cfg.FlightSQLAddr, Querier: q, Logger: a.log,
+		UnaryInterceptors: traceUnary(), StreamInterceptors: traceStream(),
 	}); err != nil {
 		return a, err
 	}
 	if err = a.flightsql.Start(ctx); err != nil {
 		return a, err
 	}
-	if a.web, err = web.New(web.Options{Addr: cfg.WebAddr, Querier: q, Logger: a.log}); err != nil {
+	if a.web, err = web.New(web.Options{Addr: cfg.WebAddr, Querier: q, Logger: a.log, Middleware: traceHTTP(nil)}); err != nil {
 		return a, err
 	}
 	if err = a.web.Start(ctx); err != nil {

@@ -8,9 +8,11 @@
 // processes and streams (SQL over blocks, computed per query: one GROUP BY
 // over a row per block, cheap next to the event views, so they are not
 // materialized).
-// Through view_instance(view_set, id): log_entries, measures and
-// async_events of one process, thread_spans of one thread stream
-// (call trees rebuilt from begin/end events), all converted just in time.
+// Through view_instance(view_set, id): log_entries, measures,
+// async_events and goroutine_states (the execution-trace snapshots of the
+// flight recorder, goroutines.go) of one process, thread_spans of one
+// thread stream (call trees rebuilt from begin/end events), all converted
+// just in time.
 // Properties are the text of JSON objects (props.go); strings (properties
 // included) are dictionary-encoded in
 // the files where spec 5.2 says so (dict16, log_stats included, and in

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -101,9 +102,9 @@ func TestTableFunctionComposes(t *testing.T) {
 		{"empty", `SELECT count(*), max(id) FROM series(0, 'a')`, []string{"0 | (null)"}},
 		{"join two calls", `SELECT count(*) FROM series(5, 'a') a JOIN series(3, 'b') b ON a.id = b.id`, []string{"3"}},
 		{"join a view", `SELECT count(*) FROM series(20, 'a') s JOIN list_view_sets() v ON s.id = length(v.view_set_name)`,
-			[]string{"9"}},
+			[]string{strconv.Itoa(len(Views()))}}, // view names are shorter than 20
 		{"expressions", `SELECT count(*), min(label) FROM series(2 + 3, lower('ABC'))`, []string{"5 | abc"}},
-		{"subquery argument", `SELECT count(*) FROM series((SELECT count(*) FROM list_view_sets()), 'a')`, []string{"9"}},
+		{"subquery argument", `SELECT count(*) FROM series((SELECT count(*) FROM list_view_sets()), 'a')`, []string{strconv.Itoa(len(Views()))}},
 		{"string time", `SELECT DISTINCT ts FROM series(2, 'a', '2026-03-01 10:00:00')`, []string{"2026-03-01T10:00:00Z"}},
 		{"timestamp with zone", `SELECT DISTINCT ts FROM series(2, 'a', TIMESTAMP '2026-03-01T10:00:00.000000+00:00')`,
 			[]string{"2026-03-01T10:00:00Z"}},

@@ -48,19 +48,20 @@ type timeColumn struct{ lower, upper bool }
 // timeColumns are the time columns of each view whose comparisons prune
 // partitions, following the event-time range the sink records for a row
 // (noteRow): log_entries, measures and async_events record [time, time];
-// thread_spans [begin, end]; blocks [begin_time, max(end_time,
+// thread_spans and goroutine_states [begin, end]; blocks [begin_time, max(end_time,
 // insert_time)]; log_stats [time_bin, time_bin + 1 minute) (a bin
 // counts events anywhere in its minute). Every row of a log_stats key
 // (which queries sum across partitions) lies in a partition meeting its
 // time_bin, so pruning on time_bin never changes a sum.
 var timeColumns = map[string]map[string]timeColumn{
-	LogEntriesView:   {"time": {lower: true, upper: true}},
-	MeasuresView:     {"time": {lower: true, upper: true}},
-	AsyncEventsView:  {"time": {lower: true, upper: true}},
-	LogStatsView:     {"time_bin": {lower: true, upper: true}},
-	MeasureStatsView: {"time_bin": {lower: true, upper: true}},
-	ThreadSpansView:  {"end": {lower: true}, "begin": {upper: true}},
-	BlocksView:       {"end_time": {lower: true}, "insert_time": {lower: true}, "begin_time": {upper: true}},
+	LogEntriesView:      {"time": {lower: true, upper: true}},
+	MeasuresView:        {"time": {lower: true, upper: true}},
+	AsyncEventsView:     {"time": {lower: true, upper: true}},
+	LogStatsView:        {"time_bin": {lower: true, upper: true}},
+	MeasureStatsView:    {"time_bin": {lower: true, upper: true}},
+	ThreadSpansView:     {"end": {lower: true}, "begin": {upper: true}},
+	GoroutineStatesView: {"end": {lower: true}, "begin": {upper: true}},
+	BlocksView:          {"end_time": {lower: true}, "insert_time": {lower: true}, "begin_time": {upper: true}},
 }
 
 // boundExpr is the SQL text of one bound and its byte range in the query

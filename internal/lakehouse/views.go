@@ -112,6 +112,13 @@ var viewSets = []*viewSet{
 		appendBlock: (*Lakehouse).appendAsyncBlock, timeFilter: eventTimeFilter, rowsInEventRange: true,
 	},
 	{
+		name: GoroutineStatesView, schema: GoroutineStatesSchema, hash: []byte{1}, tag: goTraceTag, instance: perProcess,
+		appendBlock: (*Lakehouse).appendGoTraceBlock, rowsInEventRange: true,
+		timeFilter: func(begin, end string) string {
+			return fmt.Sprintf(`"begin" <= %s AND "end" >= %s`, end, begin)
+		},
+	},
+	{
 		name: ProcessesView, schema: ProcessesSchema, global: true, deps: []string{BlocksView},
 		sql: `SELECT process_id,
 			first("processes.exe") AS exe, first("processes.username") AS username,

@@ -116,8 +116,9 @@ func laneUUID(track uint64, n int) uint64 {
 }
 
 // Generate writes the trace of a process to out: a process track, one
-// track per thread with its spans, and an "Async Operations" track with
-// the async spans.
+// track per thread with its spans, one track per goroutine with its states
+// when src is a GoroutineSource (under a "Goroutines" track), and an
+// "Async Operations" track with the async spans.
 func Generate(ctx context.Context, src Source, processID string, opts Options, out io.Writer) error {
 	if opts.Begin.IsZero() || opts.End.IsZero() {
 		return errors.New("perfetto: a time range is required")
@@ -145,6 +146,11 @@ func Generate(ctx context.Context, src Source, processID string, opts Options, o
 		}
 		for _, th := range threads {
 			if err := writeThread(ctx, w, src, proc, pid, th, opts); err != nil {
+				return err
+			}
+		}
+		if gs, ok := src.(GoroutineSource); ok {
+			if err := writeGoroutines(ctx, w, gs, proc, processID, opts); err != nil {
 				return err
 			}
 		}

@@ -15,7 +15,7 @@ import (
 type QueryFunc func(ctx context.Context, sql string, begin, end time.Time) (array.RecordReader, error)
 
 // SQLSource reads the data of a trace with SQL over the Micromegas views
-// (processes, blocks, thread_spans, async_events), through any query
+// (processes, blocks, thread_spans, async_events, goroutine_states), through any query
 // path: the FlightSQL client or the server's own engine.
 type SQLSource struct {
 	Query QueryFunc
@@ -78,6 +78,22 @@ func (s SQLSource) AsyncSpans(ctx context.Context, processID string, begin, end 
 		ORDER BY b."time", b.depth`
 	return s.spans(ctx, sql, begin, end, fn)
 }
+
+// GoroutineStates reads view_instance('goroutine_states', process_id):
+// the execution-trace snapshots of the process.
+func (s SQLSource) GoroutineStates(ctx context.Context, processID string, begin, end time.Time, fn func(GoroutineState) error) error {
+	sql := `SELECT goroutine_id, max(goroutine_name) OVER (PARTITION BY goroutine_id) AS name, state, reason,
+		"begin", "end", function, filename, line
+		FROM view_instance('goroutine_states', ` + quote(processID) + `)
+		WHERE "begin" <= ` + timestamp(end) + ` AND "end" >= ` + timestamp(begin) + `
+		ORDER BY goroutine_id, "begin", "end"`
+	return s.rows(ctx, sql, begin, end, func(r row) error {
+		return fn(GoroutineState{Goroutine: r.int(0), Name: r.str(1), State: r.str(2), Reason: r.str(3),
+			Begin: r.time(4), End: r.time(5), Function: r.str(6), File: r.str(7), Line: uint32(r.int(8))})
+	})
+}
+
+var _ GoroutineSource = SQLSource{}
 
 func (s SQLSource) spans(ctx context.Context, sql string, begin, end time.Time, fn func(Span) error) error {
 	return s.rows(ctx, sql, begin, end, func(r row) error {

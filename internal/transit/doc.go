@@ -51,6 +51,7 @@
 //	LogStringInteropEventV3 [i64 time][u8 level][StaticStringRef target][DynString msg]
 //	TaggedLogString         [u64 desc][u64 properties][i64 time][DynString msg]
 //	TaggedLogInteropEvent   [i64 time][u8 level][StaticStringRef target][u64 properties][DynString msg]
+//	GoExecutionTrace        [i64 time][DynString trigger][Go execution trace bytes to the end] (ours)
 //
 // Property is the fixed-size type of that name in the metadata ({name,
 // value} StaticStringRefs). A property set decodes to an Object of type

@@ -12,7 +12,13 @@ const (
 	fieldProperties = "properties"
 	fieldID         = "id"
 	fieldValue      = "value"
+	fieldTrigger    = "trigger"
+	fieldData       = "data"
 )
+
+// GoExecutionTraceTypeName is the object type of the blocks of a
+// "go_trace" stream: one snapshot of the Go flight recorder per record.
+const GoExecutionTraceTypeName = "GoExecutionTrace"
 
 // readDynamic decodes the payload of a dynamic (Size == 0) object record
 // with the custom reader of its type name into dst, whose members it
@@ -36,6 +42,8 @@ func readDynamic(ts *typeSet, deps Dependencies, udt *UserDefinedType, c *cursor
 		return readTaggedLogInteropEvent(ts, deps, c, dst, alias)
 	case "PropertySetDependency":
 		return readPropertySetObject(ts, deps, c, dst)
+	case GoExecutionTraceTypeName:
+		return readGoExecutionTrace(c, dst, alias)
 	}
 	return nil
 }
@@ -305,5 +313,26 @@ func readPropertySetObject(ts *typeSet, deps Dependencies, c *cursor, dst *Objec
 		return err
 	}
 	dst.set(Field{fieldID, U64Value(id)}, Field{fieldValue, ObjectValue(set)})
+	return nil
+}
+
+// readGoExecutionTrace: [i64 time][DynString trigger][the execution trace's
+// bytes to the end]. The trace is binary: member data is a string of its
+// bytes, not text.
+func readGoExecutionTrace(c *cursor, dst *Object, alias bool) error {
+	t, err := readTime(c)
+	if err != nil {
+		return err
+	}
+	trigger, err := c.dynString(alias)
+	if err != nil {
+		return inMember(fieldTrigger, err)
+	}
+	data := c.rest()
+	s := string(data)
+	if alias {
+		s = aliasString(data)
+	}
+	dst.set(Field{fieldTime, I64Value(t)}, Field{fieldTrigger, StringValue(trigger)}, Field{fieldData, StringValue(s)})
 	return nil
 }

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/micromegas-go/micromegas/internal/telemetrytest"
+	"github.com/micromegas-go/micromegas/telemetry"
+	"github.com/micromegas-go/micromegas/telemetry/httptrace"
+)
+
+// TestService: /work/{n} records the request, its n calls to /item/{i}
+// nested under it and the handlers' spans; /fail sends a flight-recorder
+// snapshot.
+func TestService(t *testing.T) {
+	col := telemetrytest.New(t)
+	g, err := telemetry.Init(telemetry.Config{URL: col.URL(), EnableCPUTracing: true,
+		FlightRecorder: &telemetry.FlightRecorder{Window: 5 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Shutdown(context.Background())
+	client := &http.Client{Transport: httptrace.NewTransport(nil)}
+	var base string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httptrace.Middleware(routes(base, client)).ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	base = srv.URL
+	for _, path := range []string{"/work/3", "/fail"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for g.Stats().TraceSnapshots == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := g.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := g.Stats(); st.TraceSnapshots != 1 {
+		t.Errorf("stats %+v: want one flight-recorder snapshot", st)
+	}
+	count := map[string]int{}
+	for _, s := range col.AsyncSpans() {
+		count[s.Name]++
+	}
+	host := strings.TrimPrefix(base, "http://")
+	for name, n := range map[string]int{"GET /work/{n}": 1, "GET /item/{i}": 3, "GET " + host: 3, "compute_item": 3, "GET /fail": 1} {
+		if count[name] != n {
+			t.Errorf("%d spans %q, want %d; spans %v", count[name], name, n, count)
+		}
+	}
+}

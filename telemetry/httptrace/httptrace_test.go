@@ -1,0 +1,187 @@
+package httptrace
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/micromegas-go/micromegas/internal/telemetrytest"
+	"github.com/micromegas-go/micromegas/telemetry"
+	"github.com/micromegas-go/micromegas/telemetry/traceparent"
+)
+
+var spanLoad = telemetry.NewSpan("load_user")
+
+func startTelemetry(t *testing.T) (*telemetrytest.Collector, *telemetry.Guard) {
+	t.Helper()
+	col := telemetrytest.New(t)
+	g, err := telemetry.Init(telemetry.Config{URL: col.URL(), EnableCPUTracing: true, RuntimeMetricsPeriod: telemetry.RuntimeMetricsOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Shutdown(context.Background()) })
+	return col, g
+}
+
+// TestServerAndClient: a request through Middleware, whose handler calls
+// another service through Transport, records the server span named by
+// the route pattern, a child span, the client span under it, their
+// metrics, and carries the trace id of the incoming traceparent to the
+// downstream request.
+func TestServerAndClient(t *testing.T) {
+	col, g := startTelemetry(t)
+	var downstreamTP string
+	downstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		downstreamTP = r.Header.Get(traceparent.Header)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer downstream.Close()
+	client := &http.Client{Transport: NewTransport(nil)}
+
+	var seen traceparent.TraceContext
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		seen, _ = traceparent.FromContext(r.Context())
+		ctx, span := telemetry.StartAsyncSpan(r.Context(), spanLoad)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, downstream.URL+"/x", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Error(err)
+		} else {
+			resp.Body.Close()
+		}
+		span.End()
+		io.WriteString(w, "hello "+r.PathValue("id"))
+	})
+	srv := httptest.NewServer(Middleware(mux))
+	defer srv.Close()
+
+	const incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/users/42", nil)
+	req.Header.Set(traceparent.Header, incoming)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = http.Get(srv.URL + "/nowhere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := g.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	if seen.TraceIDString() != "4bf92f3577b34da6a3ce929d0e0e4736" || seen.SpanID == [8]byte{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7} {
+		t.Errorf("handler's trace context %s: want the incoming trace with a span of its own", seen)
+	}
+	down, ok := traceparent.Parse(downstreamTP)
+	if !ok || down.TraceID != seen.TraceID || down.SpanID == seen.SpanID {
+		t.Errorf("downstream traceparent %q: want trace %s with a new span id", downstreamTP, seen.TraceIDString())
+	}
+
+	spans := map[string]telemetrytest.Span{}
+	for _, s := range col.AsyncSpans() {
+		spans[s.Name] = s
+	}
+	srvSpan, load, cli := spans["GET /users/{id}"], spans["load_user"], spans["GET "+strings.TrimPrefix(downstream.URL, "http://")]
+	if srvSpan.ID == 0 || srvSpan.Target != ServerTarget || srvSpan.End <= srvSpan.Begin {
+		t.Fatalf("server span %+v; spans %v", srvSpan, spans)
+	}
+	if load.Parent != srvSpan.ID || load.Depth != 1 {
+		t.Errorf("handler span %+v, want a child of %d", load, srvSpan.ID)
+	}
+	if cli.Parent != load.ID || cli.Depth != 2 || cli.Target != ClientTarget {
+		t.Errorf("client span %+v, want a child of %d", cli, load.ID)
+	}
+	if nf := spans["GET"]; nf.ID == 0 {
+		t.Errorf("no span GET for the unmatched request: %v", spans)
+	}
+	if srvSpan.Begin > load.Begin || srvSpan.End < load.End {
+		t.Errorf("the server span [%d, %d] does not hold its child [%d, %d]", srvSpan.Begin, srvSpan.End, load.Begin, load.End)
+	}
+
+	type key struct{ name, route, status string }
+	got := map[key]float64{}
+	for _, m := range col.Measures() {
+		route := m.Properties["route"] + m.Properties["host"]
+		got[key{m.Name, route, m.Properties["status"]}] = m.Value
+		if m.Properties["method"] != "GET" {
+			t.Errorf("measure %+v: method", m)
+		}
+	}
+	if d := got[key{"http_server_request_duration", "/users/{id}", "200"}]; d <= 0 || d > 10 {
+		t.Errorf("request duration %g s; measures %v", d, got)
+	}
+	if n := got[key{"http_server_response_size", "/users/{id}", "200"}]; n != float64(len("hello 42")) {
+		t.Errorf("response size %g, want %d", n, len("hello 42"))
+	}
+	if _, ok := got[key{"http_server_request_duration", "", "404"}]; !ok {
+		t.Errorf("no duration of the 404: %v", got)
+	}
+	if _, ok := got[key{"http_client_request_duration", strings.TrimPrefix(downstream.URL, "http://"), "204"}]; !ok {
+		t.Errorf("no client duration: %v", got)
+	}
+}
+
+// TestMethodsBounded: methods outside the standard ones share a name.
+func TestMethodsBounded(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"GET", "GET"}, {"DELETE", "DELETE"}, {"", "GET"}, {"BREW", otherMethod}, {"get", otherMethod},
+	} {
+		if got := method(c.in); got != c.want {
+			t.Errorf("method(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	for _, c := range []struct{ in, want string }{
+		{"GET /users/{id}", "/users/{id}"}, {"/static/", "/static/"}, {"", ""}, {"POST  example.com/x", "example.com/x"},
+	} {
+		if got := route(c.in); got != c.want {
+			t.Errorf("route(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestCacheBounded: past maxCached keys, new keys share the overflow
+// value.
+func TestCacheBounded(t *testing.T) {
+	made := 0
+	c := newCache(func(k int) int { made++; return k })
+	for i := range maxCached + 100 {
+		c.get(i+1, -1)
+	}
+	if made != maxCached+1 || c.get(maxCached+50, -1) != -1 || c.get(5, -1) != 5 {
+		t.Errorf("made %d values; overflow maps to %d", made, c.get(maxCached+50, -1))
+	}
+}
+
+// TestMiddlewareAllocations: the middleware adds few allocations to a
+// request: the request copy carrying the new context and the context
+// values (the standard library's cost of a context): 4 in all, against
+// one for the bare ServeMux.
+func TestMiddlewareAllocations(t *testing.T) {
+	startTelemetry(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	h := Middleware(mux)
+	req := httptest.NewRequest(http.MethodGet, "/users/1", nil)
+	req.Header.Set(traceparent.Header, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	w := &discardWriter{h: http.Header{}}
+	h.ServeHTTP(w, req) // warm the caches
+	bare := testing.AllocsPerRun(200, func() { mux.ServeHTTP(w, req) })
+	traced := testing.AllocsPerRun(200, func() { h.ServeHTTP(w, req) })
+	t.Logf("bare %.1f, traced %.1f allocations", bare, traced)
+	if extra := traced - bare; extra > 4 {
+		t.Errorf("the middleware adds %.1f allocations per request (bare %.1f), want at most 4", extra, bare)
+	}
+}
+
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(int)             {}
