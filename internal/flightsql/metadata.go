@@ -139,8 +139,10 @@ func filterTables(tables []TableInfo, cmd flightsql.GetTables) ([]TableInfo, err
 			return nil, nil
 		}
 	}
+	// "BASE TABLE" is the information schema's name of the type, which
+	// the Grafana plugin asks for.
 	if types := cmd.GetTableTypes(); len(types) > 0 &&
-		!slices.ContainsFunc(types, func(t string) bool { return strings.EqualFold(t, tableType) }) {
+		!slices.ContainsFunc(types, func(t string) bool { return strings.EqualFold(t, tableType) || strings.EqualFold(t, "BASE TABLE") }) {
 		return nil, nil
 	}
 	var out []TableInfo

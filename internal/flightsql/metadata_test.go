@@ -37,6 +37,7 @@ func TestGetTables(t *testing.T) {
 		{"name pattern", &flightsql.GetTablesOpts{TableNameFilterPattern: strPtr("log%")}, []string{"log_entries", "log_stats"}, false},
 		{"underscore", &flightsql.GetTablesOpts{TableNameFilterPattern: strPtr("log_stat_")}, []string{"log_stats"}, false},
 		{"type table", &flightsql.GetTablesOpts{TableTypes: []string{"TABLE"}}, []string{"log_entries", "log_stats", "processes"}, false},
+		{"type base table", &flightsql.GetTablesOpts{TableTypes: []string{"BASE TABLE"}}, []string{"log_entries", "log_stats", "processes"}, false},
 		{"type view", &flightsql.GetTablesOpts{TableTypes: []string{"VIEW"}}, nil, false},
 		{"other catalog", &flightsql.GetTablesOpts{Catalog: strPtr("main")}, nil, false},
 		{"schema pattern", &flightsql.GetTablesOpts{DbSchemaFilterPattern: strPtr("%")}, []string{"log_entries", "log_stats", "processes"}, false},
