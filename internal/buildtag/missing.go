@@ -4,4 +4,4 @@ package buildtag
 
 // This declaration does not compile, on purpose: the compiler prints the
 // string, which says how to build.
-var _ int = "Micromegas needs the build tag duckdb_arrow: go build -tags duckdb_arrow ./cmd/micromegas (or make build; GOFLAGS=-tags=duckdb_arrow for go run, go test and go install)"
+var _ int = "Micromegas needs the build tag duckdb_arrow: go build -tags duckdb_arrow ./cmd/micromegas (or make build)"
