@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/micromegas-go/micromegas/internal/engine"
@@ -59,6 +60,7 @@ func tableHint(name string) string {
 			instanced = append(instanced, fmt.Sprintf("%s (per %s)", v.name, v.instance))
 		}
 	}
+	slices.Sort(tables)
 	hint := ""
 	if near := nearestName(name, append(tables, instancedNames()...)); near != "" {
 		hint = fmt.Sprintf("Did you mean %s? ", near)

@@ -22,7 +22,7 @@ func TestExplainUnknownTable(t *testing.T) {
 		notWant []string
 	}{
 		{"typo of a table", duck("log_entriez", "pg_attribute"),
-			[]string{"log_entriez does not exist!", "Did you mean log_entries?", "The tables are blocks, log_entries, measures",
+			[]string{"log_entriez does not exist!", "Did you mean log_entries?", "The tables are blocks, log_entries, log_stats, measure_stats, measures, processes, streams.",
 				"view_instance('thread_spans', '<stream_id>')", "LINE 1: SELECT * FROM log_entriez", "^"},
 			[]string{"pg_attribute"}},
 		{"per-stream view", duck("thread_spans", "pg_prepared_statements"),
