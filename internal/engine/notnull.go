@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -33,16 +34,75 @@ type resultColumn struct {
 // notNullPlan predicts which result columns of sql are non-nullable, or
 // returns nil when no column can be proven so (or the tables declare no
 // NotNull column). Errors of the parse are not reported: the query itself
-// reports them.
-func notNullPlan(ctx context.Context, q driver.QueryerContext, sql string, tables []Table) []resultColumn {
+// reports them. Plans are cached: the parse costs about as much as a small
+// query, and dashboards repeat theirs.
+func (e *Engine) notNullPlan(ctx context.Context, q driver.QueryerContext, sql string, tables []Table) []resultColumn {
 	if !anyNotNull(tables) {
 		return nil
 	}
-	tree, err := parseTree(ctx, q, sql)
-	if err != nil || len(tree.Statements) != 1 {
-		return nil
+	key := planKey(sql, tables)
+	if plan, ok := e.plans.get(key); ok {
+		return plan
 	}
-	return tree.Statements[0].Node.plan(tables)
+	tree, err := parseTree(ctx, q, sql)
+	if err != nil {
+		return nil // not cached: the context may have ended
+	}
+	var plan []resultColumn
+	if len(tree.Statements) == 1 {
+		plan = tree.Statements[0].Node.plan(tables)
+	}
+	e.plans.put(key, plan)
+	return plan
+}
+
+// planKey identifies what a plan depends on: the SQL text and the columns
+// of the tables, with those that hold no null.
+func planKey(sql string, tables []Table) string {
+	var sb strings.Builder
+	sb.WriteString(sql)
+	for _, t := range tables {
+		if len(t.NotNull) == 0 || t.Schema == nil {
+			continue
+		}
+		sb.WriteString("\x00")
+		sb.WriteString(t.Name)
+		for _, f := range t.Schema.Fields() {
+			sb.WriteString("\x01")
+			sb.WriteString(f.Name)
+		}
+		for _, c := range t.NotNull {
+			sb.WriteString("\x02")
+			sb.WriteString(c)
+		}
+	}
+	return sb.String()
+}
+
+// planCacheSize bounds the plans kept; the cache is emptied when full.
+const planCacheSize = 1024
+
+// planCache holds the nullability plans of recent queries. The zero value
+// is ready to use.
+type planCache struct {
+	mu    sync.Mutex
+	plans map[string][]resultColumn
+}
+
+func (c *planCache) get(key string) ([]resultColumn, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	plan, ok := c.plans[key]
+	return plan, ok
+}
+
+func (c *planCache) put(key string, plan []resultColumn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.plans == nil || len(c.plans) >= planCacheSize {
+		c.plans = make(map[string][]resultColumn)
+	}
+	c.plans[key] = plan
 }
 
 func anyNotNull(tables []Table) bool {

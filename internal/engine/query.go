@@ -62,7 +62,7 @@ func (e *Engine) QueryArgs(ctx context.Context, sql string, tables []Table, args
 				ready <- started{err: err}
 				return dropViews(exec, tables)
 			}
-			plan := notNullPlan(ctx, dc.(driver.QueryerContext), sql, tables)
+			plan := e.notNullPlan(ctx, dc.(driver.QueryerContext), sql, tables)
 			r, err := startQuery(ctx, raw, sql, args, plan)
 			if err != nil {
 				ready <- started{err: err}
@@ -140,7 +140,7 @@ func (e *Engine) describeArgs(ctx context.Context, sql string, tables []Table, a
 		}
 		exec := dc.(driver.ExecerContext)
 		if qerr = createViews(ctx, exec, tables); qerr == nil {
-			plan := notNullPlan(ctx, dc.(driver.QueryerContext), sql, tables)
+			plan := e.notNullPlan(ctx, dc.(driver.QueryerContext), sql, tables)
 			st, qerr = describe(raw, sql, args, bind, plan)
 		}
 		return dropViews(exec, tables)
