@@ -62,7 +62,7 @@ func tableHint(name string) string {
 	}
 	slices.Sort(tables)
 	hint := ""
-	if near := nearestName(name, append(tables, instancedNames()...)); near != "" {
+	if near := nearestName(name, slices.Concat(tables, instancedNames())); near != "" {
 		hint = fmt.Sprintf("Did you mean %s? ", near)
 	}
 	return hint + fmt.Sprintf("The tables are %s. The views %s are read one process or stream at a time with view_instance('<view>', '<process_id or stream_id>'), for example SELECT * FROM view_instance('thread_spans', '<stream_id>').",
