@@ -28,6 +28,7 @@ const (
 // Client is a connection to the analytics service. It is safe for
 // concurrent use.
 type Client struct {
+	addr string // as given to Dial, for errors
 	opts options
 	fs   *flightsql.Client
 }
@@ -51,7 +52,7 @@ func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
-	return &Client{opts: o, fs: fs}, nil
+	return &Client{addr: addr, opts: o, fs: fs}, nil
 }
 
 // dialFlightSQL opens a Flight SQL client of ep with the client's headers.
@@ -130,7 +131,7 @@ func (c *Client) Query(ctx context.Context, sql string, tr TimeRange) (array.Rec
 	}
 	info, err := c.fs.Execute(ctx, sql)
 	if err != nil {
-		return nil, fmt.Errorf("query: %w", err)
+		return nil, fmt.Errorf("query: %w", callError(c.addr, err))
 	}
 	rdr, err := newReader(ctx, c, info, nil)
 	if err != nil {

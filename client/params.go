@@ -33,7 +33,7 @@ func (c *Client) QueryParams(ctx context.Context, sql string, tr TimeRange, args
 	defer params.Release()
 	stmt, err := c.fs.Prepare(ctx, sql)
 	if err != nil {
-		return nil, fmt.Errorf("query: prepare: %w", err)
+		return nil, fmt.Errorf("query: prepare: %w", callError(c.addr, err))
 	}
 	// The statement is closed when the reader is released, with a context
 	// of its own: ctx may be done by then.

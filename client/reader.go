@@ -79,7 +79,7 @@ func (r *reader) open() error {
 	}
 	cur, err := fs.DoGet(r.ctx, ep.GetTicket())
 	if err != nil {
-		return fmt.Errorf("endpoint %d: %w", i, err)
+		return fmt.Errorf("endpoint %d: %w", i, callError(r.c.addr, err))
 	}
 	r.cur = cur
 	if r.schema != nil && !r.schema.Equal(cur.Schema()) {

@@ -28,7 +28,10 @@ with_progress() {
   while ! wait_for "$pid" 30; do
     say "$label: still running ($((SECONDS - start)) s)"
   done
-  wait "$pid"
+  if ! wait "$pid"; then
+    say "$label: failed after $((SECONDS - start)) s (its output is above)"
+    return 1
+  fi
 }
 
 # wait_for PID SECONDS: true once PID has ended, false after SECONDS.

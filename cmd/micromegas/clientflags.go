@@ -41,6 +41,17 @@ func (c *clientFlags) dial(ctx context.Context) (*client.Client, error) {
 	return cl, nil
 }
 
+// explainUnreachable adds what to do to the error of a command that could
+// not reach the analytics service.
+func explainUnreachable(err error) error {
+	var ue *client.UnreachableError
+	if !errors.As(err, &ue) {
+		return err
+	}
+	return fmt.Errorf("%w\nnothing answers at %s: start the server with `micromegas serve`, "+
+		"or give its address with --analytics-url (env MICROMEGAS_ANALYTICS_URL)", err, ue.Addr)
+}
+
 // outputFlags choose how results are written.
 type outputFlags struct {
 	format string

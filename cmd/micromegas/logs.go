@@ -15,16 +15,13 @@ import (
 	"github.com/micromegas-go/micromegas/internal/render"
 )
 
-// levelNames are the log levels of Micromegas, by number.
-var levelNames = []string{1: "FATAL", 2: "ERROR", 3: "WARN", 4: "INFO", 5: "DEBUG", 6: "TRACE"}
-
 // parseLevel reads a level name (fatal, error, warn, info, debug, trace)
 // or number (1-6).
 func parseLevel(s string) (int, error) {
 	if n, err := strconv.Atoi(s); err == nil && n >= 1 && n <= 6 {
 		return n, nil
 	}
-	for n, name := range levelNames {
+	for n, name := range render.LevelNames {
 		if (name != "" && strings.EqualFold(s, name)) || (name == "WARN" && strings.EqualFold(s, "warning")) {
 			return n, nil
 		}
@@ -57,7 +54,7 @@ func (q logsQuery) sql(from time.Time, tail, limit int) string {
 	}
 	var levels strings.Builder
 	levels.WriteString("CASE level")
-	for n, name := range levelNames {
+	for n, name := range render.LevelNames {
 		if name != "" {
 			fmt.Fprintf(&levels, " WHEN %d THEN '%s'", n, name)
 		}

@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+			return explainUnreachable(c.run(ctx, args[1:], stdout, stderr))
 		}
 	}
 	usage(stderr)

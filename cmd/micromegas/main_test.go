@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -101,6 +102,10 @@ func TestServeAndQuery(t *testing.T) {
 		if n := strings.Count(out, `a line, with a comma and "quotes"`); n != 2 {
 			t.Fatalf("message appears %d times, want 2:\n%s", n, out)
 		}
+		// The level column shows names; CSV keeps the numbers (below).
+		if !strings.HasPrefix(strings.TrimSpace(lines[2]), "WARN ") {
+			t.Errorf("level shown as %q, want WARN:\n%s", lines[2], out)
+		}
 	})
 	t.Run("csv with flags after the SQL", func(t *testing.T) {
 		out := query(t, sql, "--format", "csv")
@@ -129,6 +134,32 @@ func TestServeAndQuery(t *testing.T) {
 			t.Fatalf("want an error naming the bad column, got %v", err)
 		}
 	})
+}
+
+// TestUnreachableServer checks that the client commands say which
+// address they tried and how to get a server there.
+func TestUnreachableServer(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "grpc://" + lis.Addr().String()
+	lis.Close() // nothing listens there any more
+	for _, args := range [][]string{
+		{"query", "--analytics-url", url, "SELECT 1"},
+		{"processes", "--analytics-url", url},
+		{"logs", "--analytics-url", url, "some-process"},
+	} {
+		err := run(context.Background(), args, io.Discard, io.Discard)
+		if err == nil {
+			t.Fatalf("%v succeeded with no server", args)
+		}
+		for _, want := range []string{url + " is unreachable", "micromegas serve", "--analytics-url", "MICROMEGAS_ANALYTICS_URL"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: %q lacks %q", args[0], err, want)
+			}
+		}
+	}
 }
 
 func TestUsageErrors(t *testing.T) {

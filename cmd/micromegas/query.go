@@ -23,7 +23,9 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	showProgress := fs.Bool("progress", false, "print a progress line (rows, rows/s) on the standard error; by default it appears on a terminal after 1s")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: micromegas query [flags] \"SELECT ...\"")
-		fmt.Fprintln(stderr, "\nRuns SQL against the analytics service and prints or saves the result.")
+		fmt.Fprintln(stderr, "\nRuns SQL against the analytics service and prints or saves the result. In the table")
+		fmt.Fprintln(stderr, "format, integer columns named level show the level's name (3 is WARN, 2 ERROR); csv")
+		fmt.Fprintln(stderr, "and json keep the numbers (SQL: level_name(level)).")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)

@@ -1,10 +1,16 @@
 // Command hello is a small program instrumented with the telemetry
-// package; it records every event type. Run it against a server:
+// package; it records every event type. Run it against a server (the
+// server needs the duckdb_arrow build tag, which make build passes; this
+// program does not):
 //
-//	go run ./cmd/micromegas serve &
-//	MICROMEGAS_TELEMETRY_URL=http://127.0.0.1:9000 MICROMEGAS_ENABLE_CPU_TRACING=true go run ./examples/hello
-//	go run ./cmd/micromegas query "SELECT time, level, target, msg FROM log_entries ORDER BY time"
-//	go run ./cmd/micromegas query "SELECT time, name, unit, value FROM measures ORDER BY time"
+//	make build && bin/micromegas serve &
+//	go build -o bin/hello ./examples/hello
+//	MICROMEGAS_TELEMETRY_URL=http://127.0.0.1:9000 MICROMEGAS_ENABLE_CPU_TRACING=true bin/hello
+//	bin/micromegas query "SELECT time, level, target, msg FROM log_entries ORDER BY time"
+//	bin/micromegas query "SELECT time, name, unit, value FROM measures ORDER BY time"
+//
+// Built with go build, the process's exe (processes.exe) is the path of
+// bin/hello; with go run it would be a temporary file of the go command.
 //
 // Spans (thread spans on a named track, async spans across goroutines)
 // are recorded only with MICROMEGAS_ENABLE_CPU_TRACING=true.

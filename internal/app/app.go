@@ -171,9 +171,16 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 		return a, err
 	}
 	q := querier{lake: a.lake, ingester: ingester{catalog: a.catalog, blobs: a.blobs}}
+	vocab, err := a.engine.Vocabulary(ctx)
+	if err != nil {
+		return a, err
+	}
 	if a.flightsql, err = flightsql.New(flightsql.Options{
 		Addr: cfg.FlightSQLAddr, Querier: q, Logger: a.log,
 		UnaryInterceptors: traceUnary(), StreamInterceptors: traceStream(),
+		Dialect: flightsql.Dialect{Keywords: vocab.Keywords, NumericFunctions: vocab.NumericFunctions,
+			StringFunctions: vocab.StringFunctions, SystemFunctions: vocab.SystemFunctions,
+			DateTimeFunctions: vocab.DateTimeFunctions},
 	}); err != nil {
 		return a, err
 	}

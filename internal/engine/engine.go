@@ -56,6 +56,7 @@ type Engine struct {
 	db      *sql.DB
 	allowed []string
 	opts    Options
+	plans   planCache // result nullability by query (notnull.go)
 }
 
 // Open starts an in-memory DuckDB database configured by opts and locks

@@ -97,4 +97,11 @@ var functionsSQL = []string{
 	`CREATE OR REPLACE MACRO sum_sketches(s) AS
 		CASE WHEN count(s) <= 1 THEN any_value(s) ELSE micromegas_merge_sketches(list(s)) END`,
 	`CREATE OR REPLACE MACRO count_from_sketch(s) AS s.count`,
+	// level_name(level): the name of a log level of log_entries and
+	// log_stats (1 FATAL, 2 ERROR, 3 WARN, 4 INFO, 5 DEBUG, 6 TRACE);
+	// another number as its decimal text.
+	`CREATE OR REPLACE MACRO level_name(level) AS CASE level
+		WHEN 1 THEN 'FATAL' WHEN 2 THEN 'ERROR' WHEN 3 THEN 'WARN'
+		WHEN 4 THEN 'INFO' WHEN 5 THEN 'DEBUG' WHEN 6 THEN 'TRACE'
+		ELSE CAST(level AS VARCHAR) END`,
 }

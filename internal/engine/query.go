@@ -1,3 +1,5 @@
+//go:build duckdb_arrow
+
 package engine
 
 import (
@@ -60,7 +62,8 @@ func (e *Engine) QueryArgs(ctx context.Context, sql string, tables []Table, args
 				ready <- started{err: err}
 				return dropViews(exec, tables)
 			}
-			r, err := startQuery(ctx, raw, sql, args)
+			plan := e.notNullPlan(ctx, dc.(driver.QueryerContext), sql, tables)
+			r, err := startQuery(ctx, raw, sql, args, plan)
 			if err != nil {
 				ready <- started{err: err}
 				return dropViews(exec, tables)
@@ -137,7 +140,8 @@ func (e *Engine) describeArgs(ctx context.Context, sql string, tables []Table, a
 		}
 		exec := dc.(driver.ExecerContext)
 		if qerr = createViews(ctx, exec, tables); qerr == nil {
-			st, qerr = describe(raw, sql, args, bind)
+			plan := e.notNullPlan(ctx, dc.(driver.QueryerContext), sql, tables)
+			st, qerr = describe(raw, sql, args, bind, plan)
 		}
 		return dropViews(exec, tables)
 	})
@@ -216,8 +220,9 @@ func prepare(raw mapping.Connection, sql string) (mapping.PreparedStatement, err
 	return ps, nil
 }
 
-// startQuery prepares sql, binds args and starts a streaming execution.
-func startQuery(ctx context.Context, raw mapping.Connection, sql string, args []any) (*streamReader, error) {
+// startQuery prepares sql, binds args and starts a streaming execution;
+// plan marks the non-nullable result columns (notnull.go).
+func startQuery(ctx context.Context, raw mapping.Connection, sql string, args []any, plan []resultColumn) (*streamReader, error) {
 	ps, err := prepare(raw, sql)
 	if err != nil {
 		return nil, err
@@ -244,7 +249,7 @@ func startQuery(ctx context.Context, raw mapping.Connection, sql string, args []
 		mapping.DestroyPrepare(&ps)
 		return nil, err
 	}
-	r, err := newStreamReader(ctx, res, ps)
+	r, err := newStreamReader(ctx, res, ps, plan)
 	if err != nil {
 		mapping.DestroyResult(&res)
 		mapping.DestroyPrepare(&ps)
@@ -254,8 +259,9 @@ func startQuery(ctx context.Context, raw mapping.Connection, sql string, args []
 }
 
 // describe returns the engine's schema for the result of sql and the
-// types of its parameters, after binding args when bind is set.
-func describe(raw mapping.Connection, sql string, args []any, bind bool) (Statement, error) {
+// types of its parameters, after binding args when bind is set; plan marks
+// the non-nullable result columns (notnull.go).
+func describe(raw mapping.Connection, sql string, args []any, bind bool, plan []resultColumn) (Statement, error) {
 	ps, err := prepare(raw, sql)
 	if err != nil {
 		return Statement{}, err
@@ -271,7 +277,7 @@ func describe(raw mapping.Connection, sql string, args []any, bind bool) (Statem
 	if err != nil {
 		return Statement{}, err
 	}
-	return Statement{Schema: schema, Params: params}, nil
+	return Statement{Schema: applyNotNull(schema, plan), Params: params}, nil
 }
 
 // resultSchema returns the schema of the result of ps.

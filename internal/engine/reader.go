@@ -1,3 +1,5 @@
+//go:build duckdb_arrow
+
 package engine
 
 import (
@@ -40,7 +42,7 @@ type streamReader struct {
 
 var _ array.RecordReader = (*streamReader)(nil)
 
-func newStreamReader(ctx context.Context, res mapping.Result, stmt mapping.PreparedStatement) (*streamReader, error) {
+func newStreamReader(ctx context.Context, res mapping.Result, stmt mapping.PreparedStatement, plan []resultColumn) (*streamReader, error) {
 	opts := arrowmapping.ResultGetArrowOptions(&res)
 	n := mapping.ColumnCount(&res)
 	names := make([]string, n)
@@ -58,7 +60,7 @@ func newStreamReader(ctx context.Context, res mapping.Result, stmt mapping.Prepa
 		return nil, fmt.Errorf("engine: arrow schema of the result: %w", err)
 	}
 	r := &streamReader{ctx: ctx, released: make(chan struct{}), res: res, stmt: stmt, opts: opts,
-		raw: schema, norm: newTimeNormalizer(schema)}
+		raw: schema, norm: newTimeNormalizer(schema, plan)}
 	r.refs.Store(1)
 	return r, nil
 }

@@ -34,6 +34,10 @@ type Table struct {
 	// instead of Files: a view over tables given before it in the same
 	// query. Written by the server, never by users.
 	SQL string
+	// NotNull names the columns of Schema that hold no null. A result
+	// column that reads one of them unchanged is declared non-nullable
+	// (notnull.go); Schema must then list the table's columns in order.
+	NotNull []string
 }
 
 // viewSQL returns the statement that creates the temporary view of t.

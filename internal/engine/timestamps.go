@@ -29,7 +29,9 @@ type timeNormalizer struct {
 	factor  []int64 // per column: 0 = untouched, else the multiplier to ns
 }
 
-func newTimeNormalizer(in *arrow.Schema) *timeNormalizer {
+// The output schema also marks the columns that plan proves non-nullable
+// (notnull.go); batches are relabelled with it.
+func newTimeNormalizer(in *arrow.Schema, plan []resultColumn) *timeNormalizer {
 	n := &timeNormalizer{in: in, out: in, factor: make([]int64, len(in.Fields()))}
 	fields := in.Fields()
 	changed := false
@@ -46,6 +48,7 @@ func newTimeNormalizer(in *arrow.Schema) *timeNormalizer {
 		md := in.Metadata()
 		n.out = arrow.NewSchema(fields, &md)
 	}
+	n.out = applyNotNull(n.out, plan)
 	return n
 }
 
@@ -138,4 +141,4 @@ func scaleTimestamps(a arrow.Array, factor int64) (arrow.Array, error) {
 
 // normalizeSchema returns the schema the engine reports for a DuckDB
 // result schema.
-func normalizeSchema(s *arrow.Schema) *arrow.Schema { return newTimeNormalizer(s).out }
+func normalizeSchema(s *arrow.Schema) *arrow.Schema { return newTimeNormalizer(s, nil).out }

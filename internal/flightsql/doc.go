@@ -30,10 +30,18 @@
 //     blocks or payloads through an [Ingester], as the original's
 //     replication path.
 //   - GetTables lists the tables of a [TableLister] (catalog "", schema "",
-//     type "table"); GetCatalogs and GetDbSchemas return empty lists;
-//     GetTableTypes returns "table"; GetSqlInfo names the server
-//     "Micromegas Flight SQL Server"; GetXdbcTypeInfo lists the engine's
-//     SQL types.
+//     type "table", also matched by the filter "BASE TABLE") with the
+//     schemas their queries return, dictionaries decoded unless the client
+//     preserves them; GetCatalogs returns no catalog and GetDbSchemas the
+//     one schema "" (so that ADBC's GetObjects finds the tables);
+//     GetTableTypes returns "table"; GetSqlInfo answers the original's codes
+//     (0-2: "Micromegas Flight SQL Server", "1", "1.3"; 508-512: the
+//     keywords and functions of [Options.Dialect]) and the read-only,
+//     transaction and cancel flags; GetXdbcTypeInfo lists the engine's SQL
+//     types.
+//   - An empty result, of a metadata call or a statement, is its schema
+//     alone: no record batch of zero rows, which some clients index.
+//   - Queries are logged at Debug level, failed ones at Warn.
 //   - Errors carry gRPC codes: InvalidArgument for bad headers and invalid
 //     queries (see [InvalidQueryError]), Canceled and DeadlineExceeded when
 //     the client gives up, Internal otherwise.

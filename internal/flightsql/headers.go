@@ -76,6 +76,16 @@ func parseOptions(md metadata.MD) (QueryOptions, error) {
 	return opts, nil
 }
 
+// preserveDictionary reports whether the request asks for dictionary
+// columns as they are ("preserve_dictionary: true"). Metadata calls read it
+// alone and take a malformed value as false.
+func preserveDictionary(ctx context.Context) bool {
+	md, _ := metadata.FromIncomingContext(ctx)
+	v, _ := header(md, HeaderPreserveDictionary)
+	b, _ := strconv.ParseBool(v)
+	return b
+}
+
 // header returns the first non-empty value of key, trimmed.
 func header(md metadata.MD, key string) (string, bool) {
 	for _, v := range md.Get(key) {

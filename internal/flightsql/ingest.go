@@ -2,7 +2,6 @@ package flightsql
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/flight"
@@ -51,7 +50,7 @@ func (s *service) DoPutCommandStatementIngest(ctx context.Context, cmd flightsql
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
 	}
-	s.logger.Log(context.WithoutCancel(ctx), slog.LevelInfo, "ingest", attrs...)
+	s.logger.Log(context.WithoutCancel(ctx), logLevel(err), "ingest", attrs...)
 	return n, toStatus("ingest", err)
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql/schema_ref"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // ServerName is the FLIGHT_SQL_SERVER_NAME reported by GetSqlInfo.
@@ -20,8 +22,11 @@ const ServerName = "Micromegas Flight SQL Server"
 // tableType is the only table type the server reports.
 const tableType = "table"
 
-// registerSQLInfo sets the answers to GetSqlInfo, as the original server.
-func (s *service) registerSQLInfo() error {
+// registerSQLInfo sets the answers to GetSqlInfo: those of the original
+// server (0-2 and 508-512, the lists from d), and the read-only,
+// transaction and cancel capabilities that generic clients (ADBC, JDBC)
+// ask for.
+func (s *service) registerSQLInfo(d Dialect) error {
 	infos := []struct {
 		id  flightsql.SqlInfo
 		val any
@@ -34,6 +39,11 @@ func (s *service) registerSQLInfo() error {
 		{flightsql.SqlInfoFlightSqlServerSubstrait, false},
 		{flightsql.SqlInfoFlightSqlServerTransaction, int32(flightsql.SqlTransactionNone)},
 		{flightsql.SqlInfoFlightSqlServerCancel, false},
+		{flightsql.SqlInfoKeywords, nonNil(d.Keywords)},
+		{flightsql.SqlInfoNumericFunctions, nonNil(d.NumericFunctions)},
+		{flightsql.SqlInfoStringFunctions, nonNil(d.StringFunctions)},
+		{flightsql.SqlInfoSystemFunctions, nonNil(d.SystemFunctions)},
+		{flightsql.SqlInfoDateTimeFunctions, nonNil(d.DateTimeFunctions)},
 	}
 	for _, info := range infos {
 		if err := s.RegisterSqlInfo(info.id, info.val); err != nil {
@@ -41,6 +51,14 @@ func (s *service) registerSQLInfo() error {
 		}
 	}
 	return nil
+}
+
+// nonNil returns list, or an empty list when it is nil.
+func nonNil(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
 }
 
 // metadataInfo is the FlightInfo of a metadata command: its ticket is the
@@ -61,7 +79,10 @@ func (s *service) GetFlightInfoTables(_ context.Context, cmd flightsql.GetTables
 }
 
 // DoGetTables lists the tables of the Querier when it is a TableLister, in
-// catalog "" and schema "", with type "table".
+// catalog "" and schema "", with type "table". Their schemas are those a
+// query of the table returns: dictionary-encoded columns are announced as
+// plain ones unless the request has "preserve_dictionary: true", as DoGet
+// sends them.
 func (s *service) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*arrow.Schema, <-chan flight.StreamChunk, error) {
 	var tables []TableInfo
 	if lister, ok := s.querier.(TableLister); ok {
@@ -74,6 +95,7 @@ func (s *service) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*ar
 	if err != nil {
 		return nil, nil, err
 	}
+	preserve := preserveDictionary(ctx)
 	schema := tablesSchema(cmd)
 	b := array.NewRecordBuilder(s.alloc, schema)
 	defer b.Release()
@@ -86,6 +108,9 @@ func (s *service) DoGetTables(ctx context.Context, cmd flightsql.GetTables) (*ar
 			ts := t.Schema
 			if ts == nil {
 				ts = arrow.NewSchema(nil, nil)
+			}
+			if !preserve {
+				ts = plainSchema(ts)
 			}
 			b.Field(4).(*array.BinaryBuilder).Append(flight.SerializeSchema(ts, s.alloc))
 		}
@@ -114,8 +139,10 @@ func filterTables(tables []TableInfo, cmd flightsql.GetTables) ([]TableInfo, err
 			return nil, nil
 		}
 	}
+	// "BASE TABLE" is the information schema's name of the type, which
+	// the Grafana plugin asks for.
 	if types := cmd.GetTableTypes(); len(types) > 0 &&
-		!slices.ContainsFunc(types, func(t string) bool { return strings.EqualFold(t, tableType) }) {
+		!slices.ContainsFunc(types, func(t string) bool { return strings.EqualFold(t, tableType) || strings.EqualFold(t, "BASE TABLE") }) {
 		return nil, nil
 	}
 	var out []TableInfo
@@ -178,7 +205,7 @@ func (s *service) GetFlightInfoCatalogs(_ context.Context, desc *flight.FlightDe
 
 // DoGetCatalogs returns no catalogs: tables live in the unnamed catalog.
 func (s *service) DoGetCatalogs(context.Context) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	return emptyBatch(s, schema_ref.Catalogs)
+	return noBatch(schema_ref.Catalogs)
 }
 
 // GetFlightInfoSchemas answers GetDbSchemas.
@@ -186,19 +213,46 @@ func (s *service) GetFlightInfoSchemas(_ context.Context, _ flightsql.GetDBSchem
 	return s.metadataInfo(desc, schema_ref.DBSchemas), nil
 }
 
-// DoGetDBSchemas returns no schemas: tables live in the unnamed schema.
-func (s *service) DoGetDBSchemas(context.Context, flightsql.GetDBSchemas) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	return emptyBatch(s, schema_ref.DBSchemas)
-}
-
-func emptyBatch(s *service, schema *arrow.Schema) (*arrow.Schema, <-chan flight.StreamChunk, error) {
-	b := array.NewRecordBuilder(s.alloc, schema)
+// DoGetDBSchemas returns the one schema, "" in catalog "", where GetTables
+// places every table (unless the filters exclude it), so that clients that
+// walk catalogs, then schemas, then tables (ADBC GetObjects) find them.
+func (s *service) DoGetDBSchemas(_ context.Context, cmd flightsql.GetDBSchemas) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	if c := cmd.GetCatalog(); c != nil && *c != "" {
+		return noBatch(schema_ref.DBSchemas)
+	}
+	if p := cmd.GetDBSchemaFilterPattern(); p != nil {
+		re, err := likePattern(*p)
+		if err != nil {
+			return nil, nil, status.Errorf(codes.InvalidArgument, "%v", err)
+		}
+		if !re.MatchString("") {
+			return noBatch(schema_ref.DBSchemas)
+		}
+	}
+	b := array.NewRecordBuilder(s.alloc, schema_ref.DBSchemas)
 	defer b.Release()
-	return oneBatch(schema, b.NewRecordBatch())
+	b.Field(0).(*array.StringBuilder).Append("")
+	b.Field(1).(*array.StringBuilder).Append("")
+	return oneBatch(schema_ref.DBSchemas, b.NewRecordBatch())
 }
 
-// oneBatch returns a closed channel holding rec.
+// noBatch returns a closed channel: the client receives the schema only,
+// as from the original server. Clients index the first batch when one
+// comes, so an empty result must send none (the Grafana plugin fails on a
+// batch of zero rows).
+func noBatch(schema *arrow.Schema) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	ch := make(chan flight.StreamChunk)
+	close(ch)
+	return schema, ch, nil
+}
+
+// oneBatch returns a closed channel holding rec, or no batch when rec has
+// no rows (see noBatch).
 func oneBatch(schema *arrow.Schema, rec arrow.RecordBatch) (*arrow.Schema, <-chan flight.StreamChunk, error) {
+	if rec.NumRows() == 0 {
+		rec.Release()
+		return noBatch(schema)
+	}
 	ch := make(chan flight.StreamChunk, 1)
 	ch <- flight.StreamChunk{Data: rec}
 	close(ch)

@@ -91,6 +91,18 @@ type TableLister interface {
 	Tables(ctx context.Context) ([]TableInfo, error)
 }
 
+// Dialect lists the words of the engine's SQL, as GetSqlInfo reports them
+// (SQL_KEYWORDS 508, SQL_NUMERIC_FUNCTIONS 509, SQL_STRING_FUNCTIONS 510,
+// SQL_SYSTEM_FUNCTIONS 511, SQL_DATETIME_FUNCTIONS 512): query editors such
+// as the Grafana plugin's complete SQL from them.
+type Dialect struct {
+	Keywords          []string
+	NumericFunctions  []string
+	StringFunctions   []string
+	SystemFunctions   []string
+	DateTimeFunctions []string
+}
+
 // InvalidQueryError marks an error as the user's fault (bad SQL, unknown
 // table or function). The server answers it with codes.InvalidArgument and
 // the error text. Engines may use it or any error type with an

@@ -64,8 +64,8 @@ func TestStatementQueryFlightSQLClient(t *testing.T) {
 		t.Error("ok[1] = true, want false")
 	}
 	logs := ts.logs.String()
-	if !strings.Contains(logs, "msg=query") || !strings.Contains(logs, `sql="`+sqlBasic+`"`) || !strings.Contains(logs, "rows=3") {
-		t.Errorf("query log line missing or incomplete:\n%s", logs)
+	if !strings.Contains(logs, "level=DEBUG msg=query") || !strings.Contains(logs, `sql="`+sqlBasic+`"`) || !strings.Contains(logs, "rows=3") {
+		t.Errorf("query log line (at debug level) missing or incomplete:\n%s", logs)
 	}
 	waitReleased(t, q)
 }
@@ -292,8 +292,8 @@ func TestQueryErrors(t *testing.T) {
 			wantCode(t, err, tt.code, tt.parts...)
 		})
 	}
-	if logs := ts.logs.String(); !strings.Contains(logs, invalidText) {
-		t.Errorf("failed query not logged with its error:\n%s", logs)
+	if logs := ts.logs.String(); !strings.Contains(logs, invalidText) || !strings.Contains(logs, "level=WARN msg=query") {
+		t.Errorf("failed query not logged at warn level with its error:\n%s", logs)
 	}
 }
 
@@ -383,4 +383,31 @@ func waitReleased(t *testing.T, q *fakeQuerier) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestEmptyResultSendsNoBatch checks that a query with no rows answers
+// its schema alone, as the original server: clients that index the first
+// batch (the Grafana plugin) fail on a batch of zero rows.
+func TestEmptyResultSendsNoBatch(t *testing.T) {
+	q := newFakeQuerier()
+	ts := startServer(t, q)
+	cl := newClient(t, ts.addr)
+	ctx := context.Background()
+	for _, query := range []string{sqlIntsFrom + " 3", sqlIntsFrom + " 1"} {
+		_, schema, recs, err := fetch(ctx, t, cl, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if schema == nil || schema.NumFields() != 1 || schema.Field(0).Name != "n" {
+			t.Errorf("%s: schema %v, want the column n", query, schema)
+		}
+		rows := totalRows(recs)
+		if rows == 0 && len(recs) != 0 {
+			t.Errorf("%s: %d batches of no rows, want none", query, len(recs))
+		}
+		if rows != 0 && rows != 2 {
+			t.Errorf("%s: %d rows, want 2", query, rows)
+		}
+	}
+	waitReleased(t, q)
 }

@@ -30,8 +30,13 @@ type Options struct {
 	Addr string
 	// Querier runs the SQL. Required.
 	Querier Querier
-	// Logger receives one Info line per query; slog.Default() when nil.
+	// Logger receives one line per query, at Debug level, or Warn when the
+	// query failed for another reason than the client giving up;
+	// slog.Default() when nil.
 	Logger *slog.Logger
+	// Dialect lists the keywords and functions of the engine's SQL that
+	// GetSqlInfo reports; empty lists when zero.
+	Dialect Dialect
 	// UnaryInterceptors and StreamInterceptors run, in order, before every
 	// call except those of the gRPC health service: they are where
 	// authentication plugs in.
@@ -76,7 +81,7 @@ func New(opts Options) (*Server, error) {
 	}
 	svc := &service{querier: opts.Querier, logger: opts.Logger, alloc: memory.DefaultAllocator}
 	svc.Alloc = svc.alloc
-	if err := svc.registerSQLInfo(); err != nil {
+	if err := svc.registerSQLInfo(opts.Dialect); err != nil {
 		return nil, fmt.Errorf("flightsql: %w", err)
 	}
 

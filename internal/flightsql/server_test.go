@@ -58,7 +58,7 @@ func startServer(t *testing.T, q Querier, mods ...func(*Options)) *testServer {
 	opts := Options{
 		Addr:    "127.0.0.1:0",
 		Querier: q,
-		Logger:  slog.New(slog.NewTextHandler(logs, nil)),
+		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	for _, m := range mods {
 		m(&opts)

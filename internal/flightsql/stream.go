@@ -2,6 +2,7 @@ package flightsql
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -111,7 +112,9 @@ func send(ctx context.Context, ch chan<- flight.StreamChunk, c flight.StreamChun
 	}
 }
 
-// logQuery writes one Info line per query.
+// logQuery writes one line per query: at Debug level when it succeeded or
+// the client gave up, at Warn when it failed, so that a server's console
+// shows problems and not routine traffic.
 func (s *service) logQuery(ctx context.Context, run queryRun, rows int64, err error) {
 	attrs := []any{
 		"sql", run.sql,
@@ -128,5 +131,13 @@ func (s *service) logQuery(ctx context.Context, run queryRun, rows int64, err er
 	if err != nil {
 		attrs = append(attrs, "error", err.Error())
 	}
-	s.logger.Log(context.WithoutCancel(ctx), slog.LevelInfo, "query", attrs...)
+	s.logger.Log(context.WithoutCancel(ctx), logLevel(err), "query", attrs...)
+}
+
+// logLevel is the level of the log line of a call that ended with err.
+func logLevel(err error) slog.Level {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
 }

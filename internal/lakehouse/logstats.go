@@ -105,7 +105,7 @@ func (v *viewSet) queryTables(t engine.Table, keysRepeat bool) []engine.Table {
 	}
 	parts := t
 	parts.Name = "__" + v.name + "_partitions"
-	return []engine.Table{parts, {Name: v.name, Schema: v.schema, SQL: fmt.Sprintf(v.reaggregate, quoteIdent(parts.Name))}}
+	return []engine.Table{parts, {Name: v.name, Schema: v.schema, NotNull: v.notNull, SQL: fmt.Sprintf(v.reaggregate, quoteIdent(parts.Name))}}
 }
 
 // mergeQuery returns the query merging the partitions of v read as the

@@ -74,7 +74,7 @@ func (l *Lakehouse) query(ctx context.Context, sql string, args []any, opts Quer
 	rdr, err := l.opts.Engine.QueryArgs(ctx, text, tables, args)
 	if err != nil {
 		q.cleanup()
-		return nil, err
+		return nil, explainUnknownTable(err)
 	}
 	var out array.RecordReader = &cleanupReader{RecordReader: rdr, cleanup: q.cleanup}
 	if opts.Limit > 0 {
@@ -99,10 +99,13 @@ func (l *Lakehouse) describe(ctx context.Context, sql string, args []any, bind b
 	if err != nil {
 		return engine.Statement{}, err
 	}
+	var st engine.Statement
 	if bind {
-		return l.opts.Engine.DescribeArgs(ctx, text, tables, args)
+		st, err = l.opts.Engine.DescribeArgs(ctx, text, tables, args)
+	} else {
+		st, err = l.opts.Engine.DescribeStatement(ctx, text, tables)
 	}
-	return l.opts.Engine.DescribeStatement(ctx, text, tables)
+	return st, explainUnknownTable(err)
 }
 
 // queryPlan gathers the tables of one query and what to clean after it.
@@ -255,7 +258,7 @@ func (q *queryPlan) viewInstance(ctx context.Context, c call, name string) (engi
 		return engine.Table{}, &QueryError{&InstanceError{View: view, Instance: instance,
 			Msg: fmt.Sprintf("unknown view set %q; view_instance accepts %v", view, instancedNames())}}
 	}
-	t := engine.Table{Name: name, Schema: v.schema}
+	t := engine.Table{Name: name, Schema: v.schema, NotNull: v.notNull}
 	if q.describe {
 		return t, nil
 	}
@@ -293,7 +296,7 @@ func instancedNames() []string {
 // rows come from blocks of the tail, or from partitions whose event
 // ranges overlap (each partition holds a key once).
 func (q *queryPlan) globalTable(ctx context.Context, v *viewSet) (t engine.Table, keysRepeat bool, err error) {
-	t = engine.Table{Name: v.name, Schema: v.schema}
+	t = engine.Table{Name: v.name, Schema: v.schema, NotNull: v.notNull}
 	if v.sql != "" {
 		t.SQL = v.sql
 		return t, false, nil

@@ -1,6 +1,8 @@
 package lakehouse
 
 import (
+	"slices"
+
 	"github.com/apache/arrow-go/v18/arrow"
 )
 
@@ -193,4 +195,29 @@ func plainStrings(s *arrow.Schema) *arrow.Schema {
 		}
 	}
 	return arrow.NewSchema(fields, nil)
+}
+
+// Columns that hold no null, as the original declares them (spec 5.2;
+// processes and streams: the grouping key of their SQL; log_stats and
+// measure_stats: the keys and count, not time_bin, a function's result).
+// Queries that read them unchanged declare them non-nullable
+// (engine.Table.NotNull), so that GetTables and query results agree with
+// the original's schemas.
+var (
+	logEntriesNotNull   = columnNames(LogEntriesSchema)
+	measuresNotNull     = columnNames(MeasuresSchema)
+	blocksNotNull       = columnNames(BlocksSchema, "streams.tags")
+	logStatsNotNull     = []string{"process_id", "level", "target", "count"}
+	measureStatsNotNull = []string{"process_id", "name", "target", "unit", "count"}
+)
+
+// columnNames returns the names of the columns of s, but those of except.
+func columnNames(s *arrow.Schema, except ...string) []string {
+	var out []string
+	for _, f := range s.Fields() {
+		if !slices.Contains(except, f.Name) {
+			out = append(out, f.Name)
+		}
+	}
+	return out
 }

@@ -56,6 +56,9 @@ type viewSet struct {
 	// when they differ from schema (re-aggregated views: the engine sums
 	// them before a partition is written).
 	rowSchema *arrow.Schema
+	// notNull names the columns that hold no null (schema.go); results
+	// that read them unchanged declare them non-nullable.
+	notNull []string
 }
 
 // sinkSchema returns the schema of the rows appendBlock makes.
@@ -75,30 +78,32 @@ var viewSets = []*viewSet{
 	{
 		// Hashes 3, 2 and 2: properties as JSON text (props.go).
 		name: BlocksView, schema: BlocksSchema, hash: []byte{3}, global: true, maxDelta: 24 * time.Hour,
+		notNull:     blocksNotNull,
 		appendBlock: (*Lakehouse).appendBlockRow,
 		timeFilter: func(begin, end string) string {
 			return fmt.Sprintf(`begin_time <= %s AND insert_time >= %s`, end, begin)
 		},
 	},
 	{
-		name: LogEntriesView, schema: LogEntriesSchema, hash: []byte{2}, tag: "log", global: true,
+		name: LogEntriesView, schema: LogEntriesSchema, hash: []byte{2}, tag: "log", global: true, notNull: logEntriesNotNull,
 		instance: perProcess, maxDelta: time.Hour, appendBlock: (*Lakehouse).appendLogBlock, timeFilter: eventTimeFilter,
 		rowsInEventRange: true,
 	},
 	{
-		name: MeasuresView, schema: MeasuresSchema, hash: []byte{2}, tag: "metrics", global: true,
+		name: MeasuresView, schema: MeasuresSchema, hash: []byte{2}, tag: "metrics", global: true, notNull: measuresNotNull,
 		instance: perProcess, maxDelta: time.Hour, appendBlock: (*Lakehouse).appendMetricsBlock, timeFilter: eventTimeFilter,
 		rowsInEventRange: true,
 	},
 	{
 		name: LogStatsView, schema: LogStatsSchema, hash: []byte{1}, tag: "log", global: true, maxDelta: 24 * time.Hour,
 		appendBlock: (*Lakehouse).appendLogStatsBlock, timeFilter: logStatsFilter,
-		reaggregate: logStatsSQL, merge: logStatsMergeSQL, rowSchema: logStatsRowSchema,
+		reaggregate: logStatsSQL, merge: logStatsMergeSQL, rowSchema: logStatsRowSchema, notNull: logStatsNotNull,
 	},
 	{
 		name: MeasureStatsView, schema: MeasureStatsSchema, hash: []byte{1}, tag: "metrics", global: true, maxDelta: 24 * time.Hour,
 		appendBlock: (*Lakehouse).appendMeasureStatsBlock, timeFilter: logStatsFilter,
 		reaggregate: measureStatsSQL, merge: measureStatsMergeSQL, rowSchema: measureStatsRowSchema,
+		notNull: measureStatsNotNull,
 	},
 	{
 		name: ThreadSpansView, schema: ThreadSpansSchema, hash: []byte{1}, tag: "cpu", instance: perStream,
@@ -119,7 +124,7 @@ var viewSets = []*viewSet{
 		},
 	},
 	{
-		name: ProcessesView, schema: ProcessesSchema, global: true, deps: []string{BlocksView},
+		name: ProcessesView, schema: ProcessesSchema, global: true, deps: []string{BlocksView}, notNull: []string{"process_id"},
 		sql: `SELECT process_id,
 			first("processes.exe") AS exe, first("processes.username") AS username,
 			first("processes.realname") AS realname, first("processes.computer") AS computer,
@@ -132,7 +137,7 @@ var viewSets = []*viewSet{
 			FROM blocks GROUP BY process_id`,
 	},
 	{
-		name: StreamsView, schema: StreamsSchema, global: true, deps: []string{BlocksView},
+		name: StreamsView, schema: StreamsSchema, global: true, deps: []string{BlocksView}, notNull: []string{"stream_id"},
 		sql: `SELECT stream_id, first(process_id) AS process_id,
 			first("streams.dependencies_metadata") AS dependencies_metadata,
 			first("streams.objects_metadata") AS objects_metadata, first("streams.tags") AS tags,
@@ -191,15 +196,21 @@ type TableInfo struct {
 	Schema *arrow.Schema
 }
 
-// Tables lists the global views with their schemas (for FlightSQL
-// GetTables). The columns are those of the view's Arrow schema; strings
-// stored dictionary-encoded are returned as plain strings by queries.
-func (l *Lakehouse) Tables(context.Context) ([]TableInfo, error) {
+// Tables lists the global views with the schemas of their query results
+// (for FlightSQL GetTables): the schema of SELECT * FROM the view, as the
+// engine describes it, so that a client building column types from it
+// gets the types and nullability the view's queries return.
+func (l *Lakehouse) Tables(ctx context.Context) ([]TableInfo, error) {
 	var out []TableInfo
 	for _, v := range viewSets {
-		if v.global {
-			out = append(out, TableInfo{Name: v.name, Schema: v.schema})
+		if !v.global {
+			continue
 		}
+		schema, err := l.Describe(ctx, "SELECT * FROM "+quoteIdent(v.name))
+		if err != nil {
+			return nil, fmt.Errorf("describe %s: %w", v.name, err)
+		}
+		out = append(out, TableInfo{Name: v.name, Schema: schema})
 	}
 	return out, nil
 }

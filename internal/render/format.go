@@ -18,7 +18,9 @@ type Format int
 // The output formats.
 const (
 	// Table aligns columns under a header line, like psql. It buffers up to
-	// MaxTableRows rows to align them and only counts the rest.
+	// MaxTableRows rows to align them and only counts the rest. An integer
+	// column named level shows log level names (2 is ERROR); the other
+	// formats keep the numbers.
 	Table Format = iota
 	// CSV writes a header line then one line per row (RFC 4180). NULL is an
 	// empty field.

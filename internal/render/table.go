@@ -15,15 +15,18 @@ import (
 const nullText = "NULL"
 
 // writeTable prints up to maxRows rows of rdr as an aligned table and
-// counts the rest.
+// counts the rest. Integer columns named level show level names
+// (isLevelColumn).
 func writeTable(w io.Writer, schema *arrow.Schema, rdr array.RecordReader, maxRows int) error {
 	ncols := schema.NumFields()
 	header := make([]string, ncols)
 	right := make([]bool, ncols)
 	widths := make([]int, ncols)
+	levels := make([]bool, ncols)
 	for i, f := range schema.Fields() {
 		header[i] = escape(f.Name)
-		right[i] = numeric(f.Type)
+		levels[i] = isLevelColumn(f)
+		right[i] = numeric(f.Type) && !levels[i]
 		widths[i] = utf8.RuneCountInString(header[i])
 	}
 	var (
@@ -41,9 +44,12 @@ func writeTable(w io.Writer, schema *arrow.Schema, rdr array.RecordReader, maxRo
 			row := make([]string, ncols)
 			for c, col := range rec.Columns() {
 				s, isNull := cell(col, r)
-				if isNull {
+				switch {
+				case isNull:
 					s = nullText
-				} else {
+				case levels[c]:
+					s = levelText(s)
+				default:
 					s = escape(s)
 				}
 				row[c] = s

@@ -196,20 +196,23 @@ func (s *startedWriter) flush() {
 	}
 }
 
-// finish logs the request and answers err, if any, with errf.
+// finish logs the request and answers err, if any, with errf. Routine
+// requests are logged at Debug level, failed ones at Warn.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, sql string, start time.Time, err error, errf func(http.ResponseWriter, int, string)) {
 	attrs := []any{"path", r.URL.Path, "sql", sql, "duration", time.Since(start)}
 	if err != nil {
 		if r.Context().Err() != nil {
 			attrs = append(attrs, "error", "client went away")
-			s.log.Info("http query", attrs...)
+			s.log.Debug("http query", attrs...)
 			return
 		}
 		he := queryError(err).(*httpError)
 		attrs = append(attrs, "status", he.status, "error", he.msg)
 		errf(w, he.status, he.msg)
+		s.log.Warn("http query", attrs...)
+		return
 	}
-	s.log.Info("http query", attrs...)
+	s.log.Debug("http query", attrs...)
 }
 
 func writeJSONError(w http.ResponseWriter, status int, msg string) {

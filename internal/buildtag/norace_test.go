@@ -1,0 +1,6 @@
+//go:build !race
+
+package buildtag
+
+// raceFlags is empty without the race detector (see race_test.go).
+var raceFlags []string

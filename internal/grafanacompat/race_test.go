@@ -1,0 +1,7 @@
+//go:build race
+
+package grafanacompat
+
+// raceFlags builds micromegas with the race detector when the tests run
+// with it, so that the build reuses the packages `go test -race` compiled.
+var raceFlags = []string{"-race"}
