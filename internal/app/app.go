@@ -70,6 +70,10 @@ type Config struct {
 	// more than QueryMemory (DuckDB's max_temp_directory_size; default
 	// DefaultQueryTempSize).
 	QueryTempSize string
+	// NoSelfTrace keeps the roles from recording their own requests in
+	// this process's telemetry (selftrace.go), for embedders whose
+	// telemetry records something else.
+	NoSelfTrace bool
 }
 
 // Default listen addresses.
@@ -163,7 +167,7 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 		return a, nil
 	}
 	if a.ingest, err = ingest.New(ingest.Options{
-		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log, Middleware: traceHTTP(nil),
+		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log, Middleware: cfg.traceHTTP(nil),
 	}); err != nil {
 		return a, err
 	}
@@ -177,7 +181,7 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	if a.flightsql, err = flightsql.New(flightsql.Options{
 		Addr: cfg.FlightSQLAddr, Querier: q, Logger: a.log,
-		UnaryInterceptors: traceUnary(), StreamInterceptors: traceStream(),
+		UnaryInterceptors: cfg.traceUnary(), StreamInterceptors: cfg.traceStream(),
 		Dialect: flightsql.Dialect{Keywords: vocab.Keywords, NumericFunctions: vocab.NumericFunctions,
 			StringFunctions: vocab.StringFunctions, SystemFunctions: vocab.SystemFunctions,
 			DateTimeFunctions: vocab.DateTimeFunctions},
@@ -187,7 +191,7 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if err = a.flightsql.Start(ctx); err != nil {
 		return a, err
 	}
-	if a.web, err = web.New(web.Options{Addr: cfg.WebAddr, Querier: q, Logger: a.log, Middleware: traceHTTP(nil)}); err != nil {
+	if a.web, err = web.New(web.Options{Addr: cfg.WebAddr, Querier: q, Logger: a.log, Middleware: cfg.traceHTTP(nil)}); err != nil {
 		return a, err
 	}
 	if err = a.web.Start(ctx); err != nil {

@@ -21,7 +21,10 @@ import (
 func startApp(t *testing.T) *App {
 	t.Helper()
 	ctx := context.Background()
-	a, err := Start(ctx, Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0"})
+	// The tests' fixtures send this process's telemetry to the server:
+	// the server's own request spans would mix with what they count.
+	a, err := Start(ctx, Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0",
+		NoSelfTrace: true})
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
