@@ -45,8 +45,8 @@ type Options struct {
 	Querier Querier
 	// Logger gets one line per query; nil discards.
 	Logger *slog.Logger
-	// Middleware wraps every route except /health: it is where
-	// authentication plugs in.
+	// Middleware wraps every route except /health (and paths no route
+	// matches): it is where authentication plugs in.
 	Middleware func(http.Handler) http.Handler
 	// MaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes);
 	// larger ones get 413.
@@ -87,18 +87,22 @@ func New(opts Options) (*Server, error) {
 }
 
 // Handler returns the routes, for embedding in another server or a test.
+// Every route but /health, including those added later and unknown
+// paths, is behind Options.Middleware.
 func (s *Server) Handler() http.Handler {
-	wrap := s.opts.Middleware
-	if wrap == nil {
-		wrap = func(h http.Handler) http.Handler { return h }
-	}
+	routes := http.NewServeMux()
+	routes.HandleFunc("POST /api/query", s.apiQuery)
+	routes.HandleFunc("POST /gateway/query", s.gatewayQuery)
+	routes.HandleFunc("GET /gateway/health", gatewayHealth)
+	routes.HandleFunc("GET /api/perfetto/{process_id}", s.perfettoTrace)
 	mux := http.NewServeMux()
-	mux.Handle("POST /api/query", wrap(http.HandlerFunc(s.apiQuery)))
-	mux.Handle("POST /gateway/query", wrap(http.HandlerFunc(s.gatewayQuery)))
-	mux.Handle("GET /gateway/health", wrap(http.HandlerFunc(gatewayHealth)))
-	mux.Handle("GET /api/perfetto/{process_id}", wrap(http.HandlerFunc(s.perfettoTrace)))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
+	if s.opts.Middleware != nil {
+		mux.Handle("/", s.opts.Middleware(routes))
+	} else {
+		mux.Handle("/", routes)
+	}
 	return mux
 }
