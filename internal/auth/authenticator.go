@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 )
 
 // ErrNoCredentials is returned when a request carries no credentials; a
@@ -90,7 +91,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, header func(name strin
 	}
 	c := Credentials{Bearer: bearer, Header: header}
 	if bearer != "" {
-		c.BearerHash = sha256.Sum256([]byte(bearer))
+		c.BearerHash = hashToken(bearer)
 	}
 	for _, p := range a.providers {
 		id, err := p.Authenticate(ctx, c)
@@ -111,6 +112,19 @@ func (a *Authenticator) Authenticate(ctx context.Context, header func(name strin
 		return Identity{}, fmt.Errorf("%w: %w", ErrUnauthenticated, ErrNoCredentials)
 	}
 	return Identity{}, fmt.Errorf("%w: invalid token: neither an API key this server knows nor a token of a configured OpenID Connect issuer", ErrUnauthenticated)
+}
+
+// tokenBufs are buffers for hashing tokens without allocating.
+var tokenBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// hashToken returns the SHA-256 of a token.
+func hashToken(tok string) [sha256.Size]byte {
+	bp := tokenBufs.Get().(*[]byte)
+	buf := append((*bp)[:0], tok...)
+	h := sha256.Sum256(buf)
+	*bp = buf[:0]
+	tokenBufs.Put(bp)
+	return h
 }
 
 // authorize authenticates a request and checks that its identity grants

@@ -3,7 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/sha256"
-		"fmt"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"

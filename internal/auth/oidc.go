@@ -102,7 +102,7 @@ func (o *OIDC) Authenticate(ctx context.Context, c Credentials) (Identity, error
 		return Identity{}, fmt.Errorf("token issued for audience %q, not for this server (%q)", tok.Audience, []string(is.cfg.Audience))
 	}
 	if claims.NotBefore != 0 && now.Add(clockSkew).Before(time.Unix(int64(claims.NotBefore), 0)) {
-		return Identity{}, fmt.Errorf("token not valid before %s", time.Unix(int64(claims.NotBefore), 0).UTC().Format(time.RFC3339))
+		return Identity{}, fmt.Errorf("token not valid before %s (nbf)", time.Unix(int64(claims.NotBefore), 0).UTC().Format(time.RFC3339))
 	}
 	if claims.IssuedAt != 0 && now.Add(clockSkew).Before(time.Unix(int64(claims.IssuedAt), 0)) {
 		return Identity{}, fmt.Errorf("token issued in the future (%s): check the clocks", time.Unix(int64(claims.IssuedAt), 0).UTC().Format(time.RFC3339))
@@ -114,7 +114,6 @@ func (o *OIDC) Authenticate(ctx context.Context, c Credentials) (Identity, error
 	o.cache.put(c.BearerHash, id, now)
 	return id, nil
 }
-
 
 // verifierFor discovers the issuer once and returns its verifier.
 func (is *issuer) verifierFor(ctx context.Context, o *OIDC) (*oidc.IDTokenVerifier, error) {
