@@ -2,7 +2,7 @@
 # Ory Hydra v2.3.0, the OAuth2/OIDC server the authentication tests run
 # against (client credentials with JWT access tokens, key rotation).
 #
-#   scripts/hydra.sh build   build hydra once into the CI cache (about 2-5 min)
+#   scripts/hydra.sh build   build hydra once into the CI cache (about 5-15 min)
 #   scripts/hydra.sh path    print the path of the binary
 #
 # The binary goes to ${MICROMEGAS_CI_CACHE:-$HOME/.cache/micromegas-ci}/bin/hydra,
@@ -20,7 +20,7 @@ build() {
     return
   fi
   mkdir -p "$(dirname "$bin")"
-  echo "building hydra into $bin (about 2-5 minutes, once)"
+  echo "building hydra into $bin (about 5-15 minutes, once)"
   # The wrapper module is not part of the repository's module; its GOFLAGS
   # (duckdb_arrow tag) do not apply. -tags sqlite gives DSN=memory.
   (cd "$here/hydra" && GOWORK=off GOFLAGS=-buildvcs=false \

@@ -65,27 +65,50 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 }
 
 // keysFor returns the keys, fetching them when they are old or lack kid.
+// A token naming an unknown key within minMissRefetch of the last such
+// fetch waits for the end of that interval (or ctx) and fetches then:
+// the issuer sees at most one such request per interval, and a token
+// signed with a just-rotated key is only delayed.
 func (k *keySet) keysFor(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	now := k.now()
-	missing := kid != "" && !hasKey(k.keys, kid)
-	switch {
-	case k.fetched.IsZero(), now.Sub(k.fetched) >= k.refresh:
-	case missing && now.Sub(k.missAt) >= minMissRefetch:
-		k.missAt = now
-	default:
-		return k.keys, nil
-	}
-	keys, err := k.fetch(ctx)
-	if err != nil {
-		if k.fetched.IsZero() {
+	for {
+		k.mu.Lock()
+		now := k.now()
+		missing := kid != "" && !hasKey(k.keys, kid)
+		var wait time.Duration
+		switch {
+		case k.fetched.IsZero(), now.Sub(k.fetched) >= k.refresh:
+		case !missing:
+			keys := k.keys
+			k.mu.Unlock()
+			return keys, nil
+		case now.Sub(k.missAt) >= minMissRefetch:
+			k.missAt = now
+		default:
+			wait = minMissRefetch - now.Sub(k.missAt)
+		}
+		if wait > 0 {
+			k.mu.Unlock()
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+				continue
+			case <-ctx.Done():
+				t.Stop()
+				return nil, fmt.Errorf("%w: waiting to fetch the issuer's keys: %w", ErrUnavailable, ctx.Err())
+			}
+		}
+		keys, err := k.fetch(ctx)
+		switch {
+		case err == nil:
+			k.keys, k.fetched = keys, now
+		case k.fetched.IsZero():
+			k.mu.Unlock()
 			return nil, fmt.Errorf("%w: fetch the issuer's signing keys: %w", ErrUnavailable, err)
 		}
-		return k.keys, nil // keep the keys we have until the issuer answers
+		keys = k.keys // on error, the keys we have until the issuer answers
+		k.mu.Unlock()
+		return keys, nil
 	}
-	k.keys, k.fetched = keys, now
-	return keys, nil
 }
 
 func hasKey(keys []jose.JSONWebKey, kid string) bool {
