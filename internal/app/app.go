@@ -14,6 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc"
+
+	"github.com/micromegas-go/micromegas/internal/auth"
 	"github.com/micromegas-go/micromegas/internal/blobstore"
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/catalog/postgres"
@@ -70,6 +73,9 @@ type Config struct {
 	// more than QueryMemory (DuckDB's max_temp_directory_size; default
 	// DefaultQueryTempSize).
 	QueryTempSize string
+	// Auth configures authentication and TLS; with nothing set, the
+	// server runs open on loopback addresses and refuses other ones.
+	Auth AuthConfig
 }
 
 // Default listen addresses.
@@ -91,7 +97,11 @@ type App struct {
 	ingest    *ingest.Server
 	flightsql *flightsql.Server
 	web       *web.Server
+	authn     *auth.Authenticator
+	audit     *auth.Auditor
+	keys      *auth.CatalogKeys // nil without authentication
 
+	stopKeys   func() // stops reloading the keys; nil when not running
 	stopDaemon func() // cancels the daemon and waits for it; nil when not running
 }
 
@@ -162,24 +172,37 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if cfg.MaintenanceOnly {
 		return a, nil
 	}
+	if err := a.setupAuth(ctx, map[string]string{"ingestion": cfg.IngestionAddr, "flightsql": cfg.FlightSQLAddr, "web": cfg.WebAddr}); err != nil {
+		return a, err
+	}
+	tlsCfg, err := auth.ServerTLS(cfg.Auth.TLSCert, cfg.Auth.TLSKey)
+	if err != nil {
+		return a, err
+	}
 	if a.ingest, err = ingest.New(ingest.Options{
 		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log,
+		Middleware: a.authn.Middleware(auth.ScopeIngest), TLS: tlsCfg,
 	}); err != nil {
 		return a, err
 	}
 	if err = a.ingest.Start(ctx); err != nil {
 		return a, err
 	}
-	q := querier{lake: a.lake, ingester: ingester{catalog: a.catalog, blobs: a.blobs}}
+	q := querier{lake: a.lake, ingester: ingester{catalog: a.catalog, blobs: a.blobs}, audit: a.audit}
 	if a.flightsql, err = flightsql.New(flightsql.Options{
-		Addr: cfg.FlightSQLAddr, Querier: q, Logger: a.log,
+		Addr: cfg.FlightSQLAddr, Querier: q, Logger: a.log, TLS: tlsCfg, Actions: a.actions(),
+		UnaryInterceptors:  []grpc.UnaryServerInterceptor{a.authn.UnaryInterceptor(auth.ScopeQuery)},
+		StreamInterceptors: []grpc.StreamServerInterceptor{a.authn.StreamInterceptor(auth.ScopeQuery)},
 	}); err != nil {
 		return a, err
 	}
 	if err = a.flightsql.Start(ctx); err != nil {
 		return a, err
 	}
-	if a.web, err = web.New(web.Options{Addr: cfg.WebAddr, Querier: q, Logger: a.log}); err != nil {
+	if a.web, err = web.New(web.Options{
+		Addr: cfg.WebAddr, Querier: q, Logger: a.log, TLS: tlsCfg,
+		Middleware: a.authn.Middleware(auth.ScopeQuery),
+	}); err != nil {
 		return a, err
 	}
 	if err = a.web.Start(ctx); err != nil {
@@ -278,6 +301,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	if a.stopDaemon != nil {
 		a.stopDaemon()
+	}
+	if a.stopKeys != nil {
+		a.stopKeys()
 	}
 	if a.engine != nil {
 		errs = append(errs, a.engine.Close())

@@ -11,6 +11,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -43,6 +44,8 @@ type Options struct {
 	// Middleware wraps every route but /health and /ready (and paths no
 	// route matches): it is where authentication plugs in.
 	Middleware func(http.Handler) http.Handler
+	// TLS, when not nil, serves HTTPS with this configuration.
+	TLS *tls.Config
 	// MaxBodyBytes is the largest accepted body (default
 	// DefaultMaxBodyBytes); larger ones get 413.
 	MaxBodyBytes int64
@@ -85,6 +88,7 @@ func New(opts Options) (*Server, error) {
 	s.Server = httpserve.New("ingest", opts.Addr, &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig:         opts.TLS,
 		ReadTimeout:       opts.ReadTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),

@@ -17,6 +17,7 @@
 package web
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,8 @@ type Options struct {
 	// Middleware wraps every route except /health (and paths no route
 	// matches): it is where authentication plugs in.
 	Middleware func(http.Handler) http.Handler
+	// TLS, when not nil, serves HTTPS with this configuration.
+	TLS *tls.Config
 	// MaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes);
 	// larger ones get 413.
 	MaxBodyBytes int64
@@ -79,6 +82,7 @@ func New(opts Options) (*Server, error) {
 	s.Server = httpserve.New("web", opts.Addr, &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig:         opts.TLS,
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
