@@ -35,9 +35,11 @@ type Env struct {
 	// service account (client credentials). TokenURL is discovered from
 	// Issuer when empty.
 	Issuer, TokenURL, ClientID, ClientSecret, Audience string
-	// TokenFile holds the tokens of `micromegas login`; used when it
-	// exists and nothing else is set.
-	TokenFile string
+	// TokenFile holds the tokens of `micromegas login` (default
+	// ~/.micromegas/tokens.json); with UseTokenFile, used when it exists
+	// and nothing else is set.
+	TokenFile    string
+	UseTokenFile bool
 	// HTTPClient reaches the issuer (nil: a client with a 30 s timeout
 	// trusting MICROMEGAS_CA_FILE).
 	HTTPClient *http.Client
@@ -72,6 +74,8 @@ func (e Env) Source(ctx context.Context) (oauth2.TokenSource, error) {
 			return nil, fmt.Errorf("client credentials need the token endpoint: set %s, or %s to discover it", EnvOIDCTokenURL, EnvOIDCIssuer)
 		}
 		return ClientCredentials(ctx, e)
+	case !e.UseTokenFile:
+		return nil, nil
 	}
 	path := e.TokenFile
 	if path == "" {
