@@ -154,7 +154,9 @@ func (q *queryPlan) plan(ctx context.Context) (string, []engine.Table, error) {
 	if err != nil {
 		return "", nil, &QueryError{fmt.Errorf("cannot read the query: %w", err)}
 	}
-	if !q.opts.Admin {
+	// Describing a call runs nothing, so only running one needs the right
+	// (a describe never carries the caller's options).
+	if !q.opts.Admin && !q.describe {
 		calls, err := findCalls(toks, adminScalars)
 		if err != nil {
 			return "", nil, &QueryError{err}
@@ -229,7 +231,7 @@ func (q *queryPlan) tableFunction(ctx context.Context, c call) (engine.Table, er
 	case "list_view_sets":
 		return q.listViewSets(c, name)
 	case "retire_partitions", "materialize_partitions":
-		if !q.opts.Admin {
+		if !q.opts.Admin && !q.describe {
 			return engine.Table{}, &QueryError{fmt.Errorf("%s changes the lakehouse and is reserved to admins: %w", c.name, ErrAdminOnly)}
 		}
 		return q.adminFunction(ctx, c, name)
