@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/micromegas-go/micromegas/internal/clientauth"
+	"github.com/micromegas-go/micromegas/telemetry/sink"
 )
 
 // Environment variables read by Init.
@@ -129,6 +130,9 @@ func withEnv(cfg Config) (Config, error) {
 			cfg.Decorate = func(r *http.Request) error {
 				h, err := clientauth.Header(src)
 				if err != nil {
+					if clientauth.Refused(err) {
+						return fmt.Errorf("%w: %w", sink.ErrUnauthorized, err)
+					}
 					return err
 				}
 				r.Header.Set("Authorization", h)

@@ -145,3 +145,11 @@ func Header(src oauth2.TokenSource) (string, error) {
 	}
 	return bearerOf(t), nil
 }
+
+// Refused reports whether err is the issuer refusing the credentials
+// (an OAuth2 error answer with a 4xx status, such as invalid_client):
+// asking again with the same credentials is pointless.
+func Refused(err error) bool {
+	var re *oauth2.RetrieveError
+	return errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500
+}

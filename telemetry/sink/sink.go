@@ -68,7 +68,9 @@ type Options struct {
 	// Client is the HTTP client; default has a 30 s timeout.
 	Client *http.Client
 	// Decorate is called on each request before it is sent, e.g. to set
-	// an Authorization header. It must be safe for concurrent use.
+	// an Authorization header. It must be safe for concurrent use. An
+	// error wrapping ErrUnauthorized fails the message at once; others
+	// are retried.
 	Decorate func(*http.Request) error
 	// OnError, if set, is told about messages that were given up on.
 	OnError func(kind Kind, err error)
@@ -362,7 +364,9 @@ func (s *Sink) post(m message) (retry bool, wait time.Duration, err error) {
 	req.Header.Set("Content-Type", "application/cbor")
 	if s.opts.Decorate != nil {
 		if err := s.opts.Decorate(req); err != nil {
-			return true, 0, fmt.Errorf("decorate request: %w", err)
+			// Credentials that cannot be had (a refused client secret)
+			// will not come by retrying.
+			return !errors.Is(err, ErrUnauthorized), 0, fmt.Errorf("decorate request: %w", err)
 		}
 	}
 	resp, err := s.opts.Client.Do(req)
