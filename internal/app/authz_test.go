@@ -12,6 +12,7 @@ import (
 
 	"github.com/micromegas-go/micromegas/client"
 	"github.com/micromegas-go/micromegas/internal/ingest/workload"
+	"github.com/micromegas-go/micromegas/telemetry"
 )
 
 func dialWith(t *testing.T, a *App, token string) *client.Client {
@@ -142,5 +143,40 @@ func TestScopesAndAdmins(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Fatalf("a key appears in the log")
 		}
+	}
+}
+
+// TestAuditLinesQueryable checks that audit lines go to the server's own
+// telemetry too: with telemetry pointed at the server, they are log
+// entries of target micromegas/audit, readable with SQL.
+func TestAuditLinesQueryable(t *testing.T) {
+	a, _ := startAuthApp(t, AuthConfig{APIKeys: testKeys})
+	t.Setenv(telemetry.EnvIngestionAPIKey, ingestKey)
+	guard, err := telemetry.Init(telemetry.Config{URL: "http://" + a.IngestionAddr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grafana := dialWith(t, a, queryKey)
+	if err := queryErr(grafana, "SELECT 'audited' AS marker"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := guard.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, recs, err := grafana.QueryAll(ctx, "SELECT msg FROM log_entries WHERE target = 'micromegas/audit' AND msg LIKE '%audited%'", client.TimeRange{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, r := range recs {
+		for i := range int(r.NumRows()) {
+			lines = append(lines, r.Column(0).ValueStr(i))
+		}
+		r.Release()
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], `"subject":"grafana"`) || !strings.Contains(lines[0], `"rows":1`) {
+		t.Fatalf("audit lines in log_entries: %q", lines)
 	}
 }
