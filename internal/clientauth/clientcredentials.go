@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,7 +18,8 @@ const renewBefore = time.Minute
 
 // ClientCredentials returns the token source of a service account: the
 // OAuth2 client credentials grant at e.TokenURL (discovered from e.Issuer
-// on first use when empty), with e.Audience as the audience parameter.
+// on first use when empty), with e.Audience as the audience parameter and
+// e.Scope as the scope (Entra ID's api://<app>/.default).
 // Tokens are cached and renewed a minute before they expire.
 func ClientCredentials(ctx context.Context, e Env) (oauth2.TokenSource, error) {
 	ctx = context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, e.httpClient())
@@ -62,7 +64,7 @@ func (s *ccSource) config() (*clientcredentials.Config, error) {
 	}
 	s.cfg = &clientcredentials.Config{
 		ClientID: s.env.ClientID, ClientSecret: s.env.ClientSecret, TokenURL: tokenURL,
-		AuthStyle: oauth2.AuthStyleAutoDetect,
+		AuthStyle: oauth2.AuthStyleAutoDetect, Scopes: strings.Fields(s.env.Scope),
 	}
 	if s.env.Audience != "" {
 		s.cfg.EndpointParams = url.Values{"audience": {s.env.Audience}}

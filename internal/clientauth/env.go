@@ -23,6 +23,7 @@ const (
 	EnvOIDCClientID     = "MICROMEGAS_OIDC_CLIENT_ID"
 	EnvOIDCClientSecret = "MICROMEGAS_OIDC_CLIENT_SECRET"
 	EnvOIDCAudience     = "MICROMEGAS_OIDC_AUDIENCE"
+	EnvOIDCScope        = "MICROMEGAS_OIDC_SCOPE"
 	EnvTokenFile        = "MICROMEGAS_TOKEN_FILE"
 	EnvCAFile           = "MICROMEGAS_CA_FILE"
 )
@@ -31,10 +32,10 @@ const (
 type Env struct {
 	// APIKey is sent as is.
 	APIKey string
-	// Issuer, TokenURL, ClientID, ClientSecret and Audience describe a
-	// service account (client credentials). TokenURL is discovered from
-	// Issuer when empty.
-	Issuer, TokenURL, ClientID, ClientSecret, Audience string
+	// Issuer, TokenURL, ClientID, ClientSecret, Audience and Scope
+	// (space-separated) describe a service account (client
+	// credentials). TokenURL is discovered from Issuer when empty.
+	Issuer, TokenURL, ClientID, ClientSecret, Audience, Scope string
 	// TokenFile holds the tokens of `micromegas login` (default
 	// ~/.micromegas/tokens.json); with UseTokenFile, used when it exists
 	// and nothing else is set.
@@ -55,6 +56,7 @@ func ReadEnv(apiKeyVar string) Env {
 		ClientID:     os.Getenv(EnvOIDCClientID),
 		ClientSecret: os.Getenv(EnvOIDCClientSecret),
 		Audience:     os.Getenv(EnvOIDCAudience),
+		Scope:        os.Getenv(EnvOIDCScope),
 		TokenFile:    os.Getenv(EnvTokenFile),
 	}
 }
