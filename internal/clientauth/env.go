@@ -62,13 +62,29 @@ func ReadEnv(apiKeyVar string) Env {
 }
 
 // Source returns the token source e selects, or nil when it selects none
-// (the server may run without authentication). The AccessToken of each
-// token is the bearer to send. A client secret without an id, or the
-// reverse, is an error naming what is missing.
+// (the server may run without authentication): the API key; else, with
+// UseTokenFile, the tokens of micromegas login when the file exists and
+// no client credentials of another client are set (a person whose login
+// needs a client secret sets the same client id); else the client
+// credentials. The AccessToken of each token is the bearer to send. A
+// client secret without an id, or the reverse, is an error naming what is
+// missing.
 func (e Env) Source(ctx context.Context) (oauth2.TokenSource, error) {
-	switch {
-	case e.APIKey != "":
+	if e.APIKey != "" {
 		return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: e.APIKey, TokenType: "Bearer"}), nil
+	}
+	if e.UseTokenFile {
+		path := e.TokenFile
+		if path == "" {
+			path, _ = DefaultTokenFile()
+		}
+		if t, err := LoadTokens(path); err == nil && (e.ClientSecret == "" || t.ClientID == e.ClientID) {
+			return FileSource(ctx, path, e.httpClient())
+		} else if err != nil && !errors.Is(err, os.ErrNotExist) && path != "" {
+			return nil, err
+		}
+	}
+	switch {
 	case e.ClientSecret != "" && e.ClientID == "":
 		return nil, fmt.Errorf("%s is set but %s is not: a service account needs both", EnvOIDCClientSecret, EnvOIDCClientID)
 	case e.ClientID != "" && e.ClientSecret != "":
@@ -76,20 +92,8 @@ func (e Env) Source(ctx context.Context) (oauth2.TokenSource, error) {
 			return nil, fmt.Errorf("client credentials need the token endpoint: set %s, or %s to discover it", EnvOIDCTokenURL, EnvOIDCIssuer)
 		}
 		return ClientCredentials(ctx, e)
-	case !e.UseTokenFile:
-		return nil, nil
 	}
-	path := e.TokenFile
-	if path == "" {
-		var err error
-		if path, err = DefaultTokenFile(); err != nil {
-			return nil, nil
-		}
-	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, nil
-	}
-	return FileSource(ctx, path, e.httpClient())
+	return nil, nil
 }
 
 func (e Env) httpClient() *http.Client {
