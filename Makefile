@@ -25,6 +25,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParseObjects -fuzztime 20s ./internal/transit/
 	go test -run '^$$' -fuzz FuzzParseDependencies -fuzztime 20s ./internal/transit/
 	go test -run '^$$' -fuzz FuzzParseBearer -fuzztime 20s ./internal/auth/
+	go test -run '^$$' -fuzz FuzzOIDCToken -fuzztime 20s ./internal/auth/
 
 serve:
 	go run ./cmd/micromegas serve

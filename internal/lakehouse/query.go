@@ -32,7 +32,8 @@ type QueryOptions struct {
 	// Admin allows the functions that change the lakehouse
 	// (retire_partitions, materialize_partitions,
 	// retire_partition_by_file). The caller sets it from the
-	// authenticated identity; without authentication, leave it false.
+	// authenticated identity (internal/app: admins, and everyone on a
+	// server running without authentication).
 	Admin bool
 }
 
