@@ -145,15 +145,28 @@ func TestOIDCLoginEndToEnd(t *testing.T) {
 		t.Errorf("no audit line with the person's identity")
 	}
 
-	// The refresh token gives a new id_token, accepted too.
-	fresh, err := clientauth.Refresh(ctx, http.DefaultClient, tokens)
+	// Tokens expiring within 5 minutes are refreshed with the refresh
+	// token, written back to the file, and the new id_token is accepted.
+	tokens.Expiry = time.Now().Add(time.Minute)
+	if err := tokens.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	src, err = clientauth.Env{TokenFile: file, UseTokenFile: true}.Source(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := src.Token()
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
-	if fresh.IDToken == "" || fresh.IDToken == tokens.IDToken {
-		t.Fatalf("refresh gave no new id_token")
+	saved, err := clientauth.LoadTokens(file)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if code, body := httpCall(t, "POST", "http://"+a.WebAddr().String()+"/api/query", fresh.IDToken, []byte(`{"sql": "SELECT 1"}`)); code != http.StatusOK {
+	if tok.AccessToken == tokens.IDToken || saved.IDToken != tok.AccessToken || time.Until(saved.Expiry) < 10*time.Minute {
+		t.Fatalf("refresh did not give and store a new id_token")
+	}
+	if code, body := httpCall(t, "POST", "http://"+a.WebAddr().String()+"/api/query", tok.AccessToken, []byte(`{"sql": "SELECT 1"}`)); code != http.StatusOK {
 		t.Errorf("refreshed id_token: %d %s", code, body)
 	}
 }
