@@ -101,7 +101,8 @@ func TestLoginWhoAmILogout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	stderr := &lineWriter{url: make(chan string, 1)}
+	urls := make(chan string, 1)
+	stderr := &lineWriter{url: urls}
 	done := make(chan error, 1)
 	var out bytes.Buffer
 	go func() {
@@ -109,7 +110,7 @@ func TestLoginWhoAmILogout(t *testing.T) {
 			"--redirect-url", "http://127.0.0.1:0/callback", "--no-browser"}, &out, stderr)
 	}()
 	select {
-	case url := <-stderr.url:
+	case url := <-urls:
 		if err := p.Browser(t)(url); err != nil {
 			t.Fatal(err)
 		}
