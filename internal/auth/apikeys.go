@@ -57,6 +57,9 @@ func ParseStaticKeys(s string) (*StaticKeys, error) {
 		if _, err := ParseBearer("Bearer " + e.Key); err != nil {
 			return nil, fmt.Errorf("MICROMEGAS_API_KEYS: the key of %q cannot be sent as a bearer token: %w", e.Name, err)
 		}
+		if looksLikeJWT(e.Key) {
+			return nil, fmt.Errorf("MICROMEGAS_API_KEYS: the key of %q has two dots, as a JWT: generate one with `openssl rand -base64 32`", e.Name)
+		}
 		seen[e.Name] = true
 		scopes := Scopes(ScopeIngest | ScopeQuery)
 		if e.Scope != "" {
@@ -89,12 +92,13 @@ func (s *StaticKeys) Len() int { return len(s.keys) }
 // Authenticate implements Provider. Every key is compared, whatever
 // matches, so the time taken does not tell which key is closest.
 func (s *StaticKeys) Authenticate(_ context.Context, c Credentials) (Identity, error) {
-	if c.Bearer == "" {
+	if c.Bearer == "" || len(s.keys) == 0 || looksLikeJWT(c.Bearer) {
 		return Identity{}, ErrNoCredentials
 	}
+	h := hashToken(c.Bearer)
 	match := -1
 	for i := range s.keys {
-		if subtle.ConstantTimeCompare(c.BearerHash[:], s.keys[i].hash[:]) == 1 && match < 0 {
+		if subtle.ConstantTimeCompare(h[:], s.keys[i].hash[:]) == 1 && match < 0 {
 			match = i
 		}
 	}

@@ -65,6 +65,7 @@ func TestParseStaticKeysErrors(t *testing.T) {
 		{`[{"name": "a", "key": "` + ciKey + `"}, {"name": "a", "key": "` + opsKey + `"}]`, "two keys"},
 		{`[{"name": "a", "key": "` + ciKey + `", "scope": "write"}]`, "unknown scope"},
 		{`[{"name": "a", "key": "has a space in it, 0123456789"}]`, "bearer token"},
+		{`[{"name": "a", "key": "looks.like.a-jwt-0123456789"}]`, "two dots"},
 		{`[{"name": "a", "key": "` + ciKey + `"`, "invalid JSON"},
 	} {
 		_, err := auth.ParseStaticKeys(c.in)

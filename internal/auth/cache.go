@@ -1,19 +1,19 @@
 package auth
 
 import (
-	"crypto/sha256"
 	"sync"
 	"time"
 )
 
-// tokenCache keeps validated tokens by their SHA-256, so that a token
-// seen before costs a hash and a map lookup instead of a signature check.
+// tokenCache keeps validated tokens, so that a token seen before costs a
+// map lookup instead of a signature check. Tokens are the keys: the map
+// compares them whole, so no token can pass for another.
 type tokenCache struct {
 	size int
 	ttl  time.Duration
 
 	mu      sync.RWMutex
-	entries map[[sha256.Size]byte]cacheEntry
+	entries map[string]cacheEntry
 }
 
 type cacheEntry struct {
@@ -22,14 +22,14 @@ type cacheEntry struct {
 }
 
 func newTokenCache(size int, ttl time.Duration) *tokenCache {
-	return &tokenCache{size: size, ttl: ttl, entries: make(map[[sha256.Size]byte]cacheEntry)}
+	return &tokenCache{size: size, ttl: ttl, entries: make(map[string]cacheEntry)}
 }
 
 // get returns the identity of a token validated less than ttl ago and not
 // expired at now.
-func (c *tokenCache) get(h [sha256.Size]byte, now time.Time) (Identity, bool) {
+func (c *tokenCache) get(tok string, now time.Time) (Identity, bool) {
 	c.mu.RLock()
-	e, ok := c.entries[h]
+	e, ok := c.entries[tok]
 	c.mu.RUnlock()
 	if !ok || !now.Before(e.until) {
 		return Identity{}, false
@@ -39,7 +39,7 @@ func (c *tokenCache) get(h [sha256.Size]byte, now time.Time) (Identity, bool) {
 
 // put remembers a validated token. When the cache is full, expired
 // entries go first, then arbitrary ones.
-func (c *tokenCache) put(h [sha256.Size]byte, id Identity, now time.Time) {
+func (c *tokenCache) put(tok string, id Identity, now time.Time) {
 	if c.size <= 0 {
 		return
 	}
@@ -62,5 +62,5 @@ func (c *tokenCache) put(h [sha256.Size]byte, id Identity, now time.Time) {
 			delete(c.entries, k)
 		}
 	}
-	c.entries[h] = cacheEntry{id: id, until: until}
+	c.entries[tok] = cacheEntry{id: id, until: until}
 }

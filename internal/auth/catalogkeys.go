@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,12 +125,12 @@ func (c *CatalogKeys) flushUses(ctx context.Context) {
 
 // Authenticate implements Provider.
 func (c *CatalogKeys) Authenticate(_ context.Context, cr Credentials) (Identity, error) {
-	if cr.Bearer == "" {
-		return Identity{}, ErrNoCredentials
+	if !strings.HasPrefix(cr.Bearer, KeyPrefix) {
+		return Identity{}, ErrNoCredentials // minted keys all have the prefix
 	}
 	now := c.now()
 	c.mu.RLock()
-	k, ok := c.byHash[cr.BearerHash]
+	k, ok := c.byHash[hashToken(cr.Bearer)]
 	stale := now.Sub(c.loaded) > 2*c.refresh
 	c.mu.RUnlock()
 	switch {

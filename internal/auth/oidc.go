@@ -65,11 +65,11 @@ func NewOIDC(cfg OIDCConfig, client *http.Client) *OIDC {
 
 // Authenticate implements Provider.
 func (o *OIDC) Authenticate(ctx context.Context, c Credentials) (Identity, error) {
-	if c.Bearer == "" || strings.Count(c.Bearer, ".") != 2 {
+	if !looksLikeJWT(c.Bearer) {
 		return Identity{}, ErrNoCredentials
 	}
 	now := o.now()
-	if id, ok := o.cache.get(c.BearerHash, now); ok {
+	if id, ok := o.cache.get(c.Bearer, now); ok {
 		return id, nil
 	}
 	hdr, claims, err := peekJWT(c.Bearer)
@@ -111,7 +111,7 @@ func (o *OIDC) Authenticate(ctx context.Context, c Credentials) (Identity, error
 		Subject: tok.Subject, Email: claims.email(), Issuer: tok.Issuer, Kind: KindOIDC,
 		Scopes: Scopes(ScopeIngest | ScopeQuery), Expires: tok.Expiry,
 	}
-	o.cache.put(c.BearerHash, id, now)
+	o.cache.put(c.Bearer, id, now)
 	return id, nil
 }
 
