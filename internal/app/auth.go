@@ -39,13 +39,22 @@ func (c AuthConfig) configured() bool { return c.APIKeys != "" || c.OIDCConfig !
 var errNoAuth = errors.New("authentication is not configured")
 
 // setupAuth builds the authenticator of the roles. With no way to
-// authenticate configured, the server runs open when every address is a
-// loopback one (saying so in one log line), and refuses to start
+// authenticate configured (no MICROMEGAS_API_KEYS, no OIDC issuer, no
+// active key in the catalog), the server runs open when every address is
+// a loopback one (saying so in one log line), and refuses to start
 // otherwise unless auth is disabled.
 func (a *App) setupAuth(ctx context.Context, addrs map[string]string) error {
 	c := a.cfg.Auth
 	a.audit = auth.NewAuditor(a.log)
-	if c.Disabled || !c.configured() {
+	ks, ok := a.catalog.(catalog.KeyStore)
+	if !ok {
+		return fmt.Errorf("the catalog %T cannot hold API keys", a.catalog)
+	}
+	minted, err := hasActiveKeys(ctx, ks)
+	if err != nil {
+		return err
+	}
+	if c.Disabled || (!c.configured() && !minted) {
 		var public []string
 		for role, addr := range addrs {
 			if !isLoopback(addr) {
@@ -54,7 +63,7 @@ func (a *App) setupAuth(ctx context.Context, addrs map[string]string) error {
 		}
 		switch {
 		case len(public) > 0 && !c.Disabled:
-			return fmt.Errorf("%w and %s listens beyond this machine: set MICROMEGAS_API_KEYS or MICROMEGAS_OIDC_CONFIG (see docs/auth.md), listen on 127.0.0.1, or pass --disable-auth (env MICROMEGAS_DISABLE_AUTH=true) to serve without authentication",
+			return fmt.Errorf("%w and %s listens beyond this machine: set MICROMEGAS_API_KEYS or MICROMEGAS_OIDC_CONFIG, or mint a key on a local server with micromegas keys create (see docs/auth.md), listen on 127.0.0.1, or pass --disable-auth (env MICROMEGAS_DISABLE_AUTH=true) to serve without authentication",
 				errNoAuth, strings.Join(public, " and "))
 		case c.Disabled:
 			a.log.Warn("authentication is disabled (--disable-auth): anyone who reaches the server can read, write and administer it")
@@ -75,10 +84,6 @@ func (a *App) setupAuth(ctx context.Context, addrs map[string]string) error {
 			return err
 		}
 		providers = append(providers, keys)
-	}
-	ks, ok := a.catalog.(catalog.KeyStore)
-	if !ok {
-		return fmt.Errorf("the catalog %T cannot hold API keys", a.catalog)
 	}
 	ck, err := auth.NewCatalogKeys(ctx, ks, c.KeyRefresh, a.log)
 	if err != nil {
@@ -104,8 +109,26 @@ func (a *App) setupAuth(ctx context.Context, addrs map[string]string) error {
 		<-done
 	}
 	a.authn = auth.New(admins, a.log, providers...)
-	a.log.Info("authentication is on", "api_keys", c.APIKeys != "", "oidc", c.OIDCConfig != "", "admins", admins.Len())
+	a.log.Info("authentication is on", "api_keys", c.APIKeys != "", "minted_keys", minted, "oidc", c.OIDCConfig != "", "admins", admins.Len())
 	return nil
+}
+
+// hasActiveKeys reports whether the catalog holds API keys that are
+// neither revoked nor expired: then authentication is configured even
+// without MICROMEGAS_API_KEYS or MICROMEGAS_OIDC_CONFIG (keys minted on a
+// local server, before opening it to the network).
+func hasActiveKeys(ctx context.Context, ks catalog.KeyStore) (bool, error) {
+	keys, err := ks.ListAPIKeys(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read the API keys of the catalog: %w", err)
+	}
+	now := time.Now()
+	for _, k := range keys {
+		if k.RevokedAt.IsZero() && (k.ExpiresAt.IsZero() || now.Before(k.ExpiresAt)) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // isLoopback reports whether a listen address stays on this machine: its

@@ -43,6 +43,28 @@ func TestListenRules(t *testing.T) {
 	if code, _ := httpCall(t, "POST", "http://"+a.WebAddr().String()+"/api/query", "", []byte(`{"sql": "SELECT 1"}`)); code != http.StatusOK {
 		t.Errorf("--disable-auth: query answered %d, want 200", code)
 	}
+
+	// Bootstrap: a key minted on the open local server configures
+	// authentication by itself once the server listens beyond the machine.
+	dataDir := t.TempDir()
+	local, err := Start(context.Background(), Config{DataDir: dataDir, IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	minted, err := dialWith(t, local, "").CreateAPIKey(context.Background(), client.KeyRequest{Name: "first-admin", Scope: "admin"})
+	if err != nil {
+		t.Fatalf("minting on the open local server: %v", err)
+	}
+	if err := local.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	public := startWith(t, Config{DataDir: dataDir, IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "0.0.0.0:0", WebAddr: "127.0.0.1:0"})
+	if err := queryErr(dialWith(t, public, ""), "SELECT 1"); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("public server with a minted key, no token: %v, want Unauthenticated", err)
+	}
+	if err := queryErr(dialWith(t, public, minted.Key), "SELECT 1"); err != nil {
+		t.Errorf("public server with the minted key: %v", err)
+	}
 	for _, addr := range []string{"127.0.0.1:9000", "[::1]:9000", "localhost:9000", "127.0.0.2:1"} {
 		if !isLoopback(addr) {
 			t.Errorf("%s is a loopback address", addr)
