@@ -34,7 +34,8 @@ type Client struct {
 }
 
 // Dial returns a client of the service at addr: "host:port",
-// "grpc://host:port" or "grpc+tls://host:port" (port 50051 when omitted).
+// "grpc://host:port", or "grpc+tls://host:port" / "https://host:port" for
+// TLS (port 50051 when omitted).
 // The connection is made lazily, by the first call.
 func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	o := options{maxMessageSize: defaultMaxMessageSize}
