@@ -26,6 +26,8 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParseDependencies -fuzztime 20s ./internal/transit/
 	go test -run '^$$' -fuzz FuzzIntervals -fuzztime 20s ./internal/gotrace/
 	go test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./telemetry/traceparent/
+	go test -run '^$$' -fuzz FuzzParseBearer -fuzztime 20s ./internal/auth/
+	go test -run '^$$' -fuzz FuzzOIDCToken -fuzztime 20s ./internal/auth/
 
 serve:
 	go run ./cmd/micromegas serve

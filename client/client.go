@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"strconv"
 	"time"
@@ -14,6 +13,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/micromegas-go/micromegas/internal/clientauth"
 )
 
 // Request headers understood by the Micromegas analytics service.
@@ -34,7 +35,8 @@ type Client struct {
 }
 
 // Dial returns a client of the service at addr: "host:port",
-// "grpc://host:port" or "grpc+tls://host:port" (port 50051 when omitted).
+// "grpc://host:port", or "grpc+tls://host:port" / "https://host:port" for
+// TLS (port 50051 when omitted).
 // The connection is made lazily, by the first call.
 func Dial(ctx context.Context, addr string, opts ...Option) (*Client, error) {
 	o := options{maxMessageSize: defaultMaxMessageSize}
@@ -65,19 +67,40 @@ func dialFlightSQL(ctx context.Context, ep endpoint, o *options) (*flightsql.Cli
 	if tlsOn {
 		cfg := o.tlsConfig
 		if cfg == nil {
-			cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+			if cfg, err = clientauth.TLSConfig(o.caFile); err != nil {
+				return nil, err
+			}
 		}
 		creds = credentials.NewTLS(cfg)
 	}
 	md := o.headers()
+	callContext := func(ctx context.Context) (context.Context, error) {
+		ctx = withHeaders(ctx, md)
+		if o.tokens == nil {
+			return ctx, nil
+		}
+		tok, err := o.tokens.Token()
+		if err != nil {
+			return nil, fmt.Errorf("get a token for the analytics service: %w", err)
+		}
+		return metadata.AppendToOutgoingContext(ctx, headerAuthorization, "Bearer "+tok.AccessToken), nil
+	}
 	return flightsql.NewClientCtx(ctx, ep.hostport, nil, nil,
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(o.maxMessageSize), grpc.MaxCallSendMsgSize(o.maxMessageSize)),
 		grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-			return invoker(withHeaders(ctx, md), method, req, reply, cc, opts...)
+			ctx, err := callContext(ctx)
+			if err != nil {
+				return err
+			}
+			return invoker(ctx, method, req, reply, cc, opts...)
 		}),
 		grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-			return streamer(withHeaders(ctx, md), desc, cc, method, opts...)
+			ctx, err := callContext(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return streamer(ctx, desc, cc, method, opts...)
 		}),
 	)
 }

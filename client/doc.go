@@ -23,7 +23,15 @@
 //	}
 //	if err := rdr.Err(); err != nil { ... }
 //
+// Servers with authentication want a bearer token on every call:
+// WithToken for an API key, WithTokenSource for tokens that expire (OAuth2
+// client credentials, the tokens of micromegas login). grpc+tls:// and
+// https:// addresses use TLS; WithCAFile trusts a private CA. WhoAmI tells
+// who the server sees; admins manage API keys with CreateAPIKey,
+// ListAPIKeys and RevokeAPIKey.
+//
 // Errors from the server are gRPC status errors, possibly wrapped:
-// status.Code(err) is codes.InvalidArgument for a bad query and
-// codes.Unauthenticated for a missing or rejected token.
+// status.Code(err) is codes.InvalidArgument for a bad query,
+// codes.Unauthenticated for a missing or rejected token and
+// codes.PermissionDenied for a token without the right.
 package client

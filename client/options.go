@@ -3,6 +3,8 @@ package client
 import (
 	"crypto/tls"
 	"time"
+
+	"golang.org/x/oauth2"
 )
 
 // DefaultPort is the port of the analytics service when an address has none.
@@ -33,6 +35,8 @@ type Option func(*options)
 
 type options struct {
 	token              string
+	tokens             oauth2.TokenSource
+	caFile             string
 	preserveDictionary bool
 	limit              int64
 	tlsConfig          *tls.Config
@@ -44,6 +48,21 @@ type options struct {
 // WithToken sends "authorization: Bearer <token>" with every call.
 func WithToken(token string) Option {
 	return func(o *options) { o.token = token }
+}
+
+// WithTokenSource sends "authorization: Bearer <token>" with every call,
+// the token's AccessToken taken from src at each call (src caches and
+// renews it): OAuth2 client credentials, the tokens of micromegas login.
+// It replaces WithToken.
+func WithTokenSource(src oauth2.TokenSource) Option {
+	return func(o *options) { o.tokens = src; o.token = "" }
+}
+
+// WithCAFile trusts the certificates of a PEM file, beside the system's
+// roots, for TLS connections (grpc+tls://, https://): the
+// MICROMEGAS_CA_FILE of a server whose certificate a private CA signed.
+func WithCAFile(path string) Option {
+	return func(o *options) { o.caFile = path }
 }
 
 // WithPreserveDictionary asks the server to keep dictionary-encoded columns

@@ -8,6 +8,9 @@
 #     a cluster that is down; otherwise the run stops with what to do.
 #   weed (SeaweedFS), the S3 server of the object-store tests: built from the
 #     Go module proxy by scripts/seaweedfs.sh (about 5-10 minutes, once).
+#   hydra (Ory Hydra v2.3.0), the OAuth2 server of the authentication tests
+#     (service accounts, JWT access tokens, key rotation): built from the Go
+#     module proxy by scripts/hydra.sh (about 5-15 minutes, once).
 #
 # Built programs are cached in ${MICROMEGAS_CI_CACHE:-$HOME/.cache/micromegas-ci}
 # (outside the repository), so only the first run pays for them.
@@ -70,5 +73,14 @@ seaweedfs() {
   with_progress "building weed" scripts/seaweedfs.sh build
 }
 
+hydra() {
+  if [ -x "$(scripts/hydra.sh path)" ]; then
+    return
+  fi
+  say "building Ory Hydra for the authentication tests: about 5-15 minutes, once"
+  with_progress "building hydra" scripts/hydra.sh build
+}
+
 postgres
 seaweedfs
+hydra

@@ -1,12 +1,16 @@
 package telemetry
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/micromegas-go/micromegas/internal/clientauth"
+	"github.com/micromegas-go/micromegas/telemetry/sink"
 )
 
 // Environment variables read by Init.
@@ -55,9 +59,16 @@ type Config struct {
 	// (default 64 MiB).
 	MaxQueuedBytes int64
 	// Decorate is applied to every HTTP request (authentication). When
-	// nil and MICROMEGAS_INGESTION_API_KEY is set, requests carry
-	// "Authorization: Bearer <key>".
+	// nil, requests carry "Authorization: Bearer <token>" with
+	// MICROMEGAS_INGESTION_API_KEY, or the access token of OAuth2 client
+	// credentials (MICROMEGAS_OIDC_CLIENT_ID, MICROMEGAS_OIDC_CLIENT_SECRET,
+	// MICROMEGAS_OIDC_TOKEN_ENDPOINT or MICROMEGAS_OIDC_ISSUER,
+	// MICROMEGAS_OIDC_AUDIENCE), cached and renewed before it expires.
 	Decorate func(*http.Request) error
+	// Client is the HTTP client of the sink (nil: one with a 30 s timeout
+	// that trusts the certificates of MICROMEGAS_CA_FILE besides the
+	// system's).
+	Client *http.Client
 	// TailSampling, when not nil, holds span (cpu) blocks back and sends
 	// them only when something makes them worth keeping.
 	TailSampling *TailSampling
@@ -124,9 +135,20 @@ func withEnv(cfg Config) (Config, error) {
 		}
 	}
 	if cfg.Decorate == nil {
-		if key := os.Getenv(EnvIngestionAPIKey); key != "" {
+		src, err := clientauth.ReadEnv(EnvIngestionAPIKey).Source(context.Background())
+		if err != nil {
+			return cfg, fmt.Errorf("telemetry credentials: %w", err)
+		}
+		if src != nil {
 			cfg.Decorate = func(r *http.Request) error {
-				r.Header.Set("Authorization", "Bearer "+key)
+				h, err := clientauth.Header(src)
+				if err != nil {
+					if clientauth.Refused(err) {
+						return fmt.Errorf("%w: %w", sink.ErrUnauthorized, err)
+					}
+					return err
+				}
+				r.Header.Set("Authorization", h)
 				return nil
 			}
 		}
@@ -156,6 +178,16 @@ func withEnv(cfg Config) (Config, error) {
 	if cfg.FlightRecorder != nil {
 		fr := cfg.FlightRecorder.withDefaults()
 		cfg.FlightRecorder = &fr
+	}
+	if cfg.Client == nil && cfg.URL != "" {
+		tlsCfg, err := clientauth.TLSConfig(os.Getenv(clientauth.EnvCAFile))
+		if err != nil {
+			return cfg, fmt.Errorf("telemetry: %w", err)
+		}
+		cfg.Client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment, TLSClientConfig: tlsCfg,
+			MaxIdleConnsPerHost: 4, IdleConnTimeout: 90 * time.Second,
+		}}
 	}
 	if cfg.TailSampling != nil {
 		ts := cfg.TailSampling.withDefaults()

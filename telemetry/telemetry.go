@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"maps"
 	"os"
 	"sync"
@@ -40,7 +41,8 @@ func Init(cfg Config) (*Guard, error) {
 	if cfg.URL == "" {
 		return &Guard{}, nil
 	}
-	snk, err := sink.New(sink.Options{URL: cfg.URL, MaxQueuedBytes: cfg.MaxQueuedBytes, Decorate: cfg.Decorate})
+	snk, err := sink.New(sink.Options{URL: cfg.URL, MaxQueuedBytes: cfg.MaxQueuedBytes, Decorate: cfg.Decorate,
+		Client: cfg.Client, OnError: reportAuthErrorOnce()})
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: %w", err)
 	}
@@ -149,4 +151,18 @@ func (g *Guard) Shutdown(ctx context.Context) error {
 		g.err = sys.sink.Close(ctx)
 	})
 	return g.err
+}
+
+// reportAuthErrorOnce returns the sink's error hook: the first message
+// refused for its credentials is reported in the program's own log
+// (the standard logger); later ones are only counted (Stats).
+func reportAuthErrorOnce() func(sink.Kind, error) {
+	var once sync.Once
+	return func(_ sink.Kind, err error) {
+		if errors.Is(err, sink.ErrUnauthorized) {
+			once.Do(func() {
+				log.Printf("micromegas telemetry: %v; check MICROMEGAS_INGESTION_API_KEY or the MICROMEGAS_OIDC_* client credentials (further refusals are only counted)", err)
+			})
+		}
+	}
 }

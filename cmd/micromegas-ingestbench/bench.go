@@ -67,6 +67,9 @@ func (b *bench) post(ctx context.Context, path string, body []byte) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/cbor")
+	if b.cfg.apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+b.cfg.apiKey)
+	}
 	resp, err := b.http.Do(req)
 	if err != nil {
 		return err

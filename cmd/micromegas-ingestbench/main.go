@@ -46,6 +46,7 @@ func main() {
 // config holds the command line.
 type config struct {
 	url        string
+	apiKey     string
 	clients    int
 	duration   time.Duration
 	warmup     time.Duration
@@ -71,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("micromegas-ingestbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:9000", "base URL of the ingestion server (ignored with -serve)")
+	fs.StringVar(&c.apiKey, "api-key", envOr("MICROMEGAS_INGESTION_API_KEY", ""), "API key sent as the bearer token, for a server with authentication (env MICROMEGAS_INGESTION_API_KEY)")
 	fs.IntVar(&c.clients, "clients", 8, "concurrent clients, each one simulated process with a log, a metrics and a thread stream")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "measured run time")
 	fs.DurationVar(&c.warmup, "warmup", 2*time.Second, "load before the measurement starts (connections, caches, pools)")

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/micromegas-go/micromegas/client"
+	"github.com/micromegas-go/micromegas/internal/clientauth"
 	"github.com/micromegas-go/micromegas/internal/render"
 )
 
@@ -19,22 +20,49 @@ const defaultAnalyticsURL = "grpc://127.0.0.1:50051"
 // clientFlags are the flags of the commands that query the analytics
 // service.
 type clientFlags struct {
-	url        string
+	connFlags
 	begin, end string
+}
+
+// connFlags say where the analytics service is and how to authenticate.
+type connFlags struct {
+	url    string
+	apiKey string
+	caFile string
 }
 
 func addClientFlags(fs *flag.FlagSet, rangeHelp string) *clientFlags {
 	c := &clientFlags{}
-	fs.StringVar(&c.url, "analytics-url", envOr("MICROMEGAS_ANALYTICS_URL", defaultAnalyticsURL),
-		"FlightSQL address of the analytics service (env MICROMEGAS_ANALYTICS_URL)")
+	c.connFlags.add(fs)
 	fs.StringVar(&c.begin, "begin", "", "start of the time range: RFC3339, or a time before now such as 30m, 1h, 7d"+rangeHelp)
 	fs.StringVar(&c.end, "end", "", "end of the time range: RFC3339, \"now\" or a time before now (default now when --begin is given)")
 	return c
 }
 
-// dial connects to the analytics service.
-func (c *clientFlags) dial(ctx context.Context) (*client.Client, error) {
-	cl, err := client.Dial(ctx, c.url)
+func (c *connFlags) add(fs *flag.FlagSet) {
+	fs.StringVar(&c.url, "analytics-url", envOr("MICROMEGAS_ANALYTICS_URL", defaultAnalyticsURL),
+		"FlightSQL address of the analytics service: grpc://host:port, or grpc+tls:// (https://) for TLS (env MICROMEGAS_ANALYTICS_URL)")
+	fs.StringVar(&c.apiKey, "api-key", "", "API key sent as the bearer token (env MICROMEGAS_API_KEY); without one, the client credentials of MICROMEGAS_OIDC_CLIENT_ID/_SECRET, else the tokens of micromegas login")
+	fs.StringVar(&c.caFile, "ca-file", envOr(clientauth.EnvCAFile, ""), "PEM file of a certificate authority to trust for TLS, beside the system's (env MICROMEGAS_CA_FILE)")
+}
+
+// dial connects to the analytics service with the credentials the flags
+// and the environment give, and the extra options.
+func (c *connFlags) dial(ctx context.Context, extra ...client.Option) (*client.Client, error) {
+	env := clientauth.ReadEnv(clientauth.EnvAPIKey)
+	if c.apiKey != "" {
+		env.APIKey = c.apiKey
+	}
+	env.UseTokenFile = true
+	src, err := env.Source(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts := append([]client.Option{client.WithCAFile(c.caFile)}, extra...)
+	if src != nil {
+		opts = append(opts, client.WithTokenSource(src))
+	}
+	cl, err := client.Dial(ctx, c.url, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", c.url, err)
 	}

@@ -52,10 +52,10 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	c, err := client.Dial(ctx, cf.url, client.WithLimit(*limit))
+	c, err := cf.dial(ctx, client.WithLimit(*limit))
 	if err != nil {
 		closeOut()
-		return fmt.Errorf("connect to %s: %w", cf.url, err)
+		return err
 	}
 	defer c.Close()
 	err = runAndRender(ctx, c, sql, tr, f, out, stderr, progressMode(*showProgress, f, out, stderr))

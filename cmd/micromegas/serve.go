@@ -26,6 +26,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	retention := retentionFlag(fs)
 	fs.BoolVar(&cfg.Maintenance, "maintenance", envOr("MICROMEGAS_MAINTENANCE", "true") == "true", "run the maintenance daemon in this process (env MICROMEGAS_MAINTENANCE)")
 	queryLimits := queryLimitFlags(fs)
+	addAuthFlags(fs, &cfg.Auth)
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
@@ -59,9 +60,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	// One line per address on stdout, for scripts and tests.
-	fmt.Fprintf(stdout, "ingestion=http://%s\n", a.IngestionAddr())
-	fmt.Fprintf(stdout, "flightsql=grpc://%s\n", a.FlightSQLAddr())
-	fmt.Fprintf(stdout, "web=http://%s\n", a.WebAddr())
+	httpScheme, grpcScheme := "http", "grpc"
+	if cfg.Auth.TLSCert != "" {
+		httpScheme, grpcScheme = "https", "grpc+tls"
+	}
+	fmt.Fprintf(stdout, "ingestion=%s://%s\n", httpScheme, a.IngestionAddr())
+	fmt.Fprintf(stdout, "flightsql=%s://%s\n", grpcScheme, a.FlightSQLAddr())
+	fmt.Fprintf(stdout, "web=%s://%s\n", httpScheme, a.WebAddr())
 	cfg.Logger.Info("micromegas serving", "version", version, "data_dir", cfg.DataDir,
 		"ingestion", a.IngestionAddr().String(), "flightsql", a.FlightSQLAddr().String(), "web", a.WebAddr().String())
 

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+
+	"github.com/micromegas-go/micromegas/internal/auth"
 	"github.com/micromegas-go/micromegas/internal/blobstore"
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/catalog/postgres"
@@ -74,6 +76,9 @@ type Config struct {
 	// this process's telemetry (selftrace.go), for embedders whose
 	// telemetry records something else.
 	NoSelfTrace bool
+	// Auth configures authentication and TLS; with nothing set, the
+	// server runs open on loopback addresses and refuses other ones.
+	Auth AuthConfig
 }
 
 // Default listen addresses.
@@ -95,7 +100,11 @@ type App struct {
 	ingest    *ingest.Server
 	flightsql *flightsql.Server
 	web       *web.Server
+	authn     *auth.Authenticator
+	audit     *auth.Auditor
+	keys      *auth.CatalogKeys // nil without authentication
 
+	stopKeys   func() // stops reloading the keys; nil when not running
 	stopDaemon func() // cancels the daemon and waits for it; nil when not running
 }
 
@@ -166,22 +175,31 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if cfg.MaintenanceOnly {
 		return a, nil
 	}
+	if err := a.setupAuth(ctx, map[string]string{"ingestion": cfg.IngestionAddr, "flightsql": cfg.FlightSQLAddr, "web": cfg.WebAddr}); err != nil {
+		return a, err
+	}
+	tlsCfg, err := auth.ServerTLS(cfg.Auth.TLSCert, cfg.Auth.TLSKey)
+	if err != nil {
+		return a, err
+	}
 	if a.ingest, err = ingest.New(ingest.Options{
-		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log, Middleware: cfg.traceHTTP(nil),
+		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log,
+		Middleware: cfg.traceHTTP(a.authn.Middleware(auth.ScopeIngest)), TLS: tlsCfg,
 	}); err != nil {
 		return a, err
 	}
 	if err = a.ingest.Start(ctx); err != nil {
 		return a, err
 	}
-	q := querier{lake: a.lake, ingester: ingester{catalog: a.catalog, blobs: a.blobs}}
+	q := querier{lake: a.lake, ingester: ingester{catalog: a.catalog, blobs: a.blobs}, audit: a.audit}
 	vocab, err := a.engine.Vocabulary(ctx)
 	if err != nil {
 		return a, err
 	}
 	if a.flightsql, err = flightsql.New(flightsql.Options{
-		Addr: cfg.FlightSQLAddr, Querier: q, Logger: a.log,
-		UnaryInterceptors: cfg.traceUnary(), StreamInterceptors: cfg.traceStream(),
+		Addr: cfg.FlightSQLAddr, Querier: q, Logger: a.log, TLS: tlsCfg, Actions: a.actions(),
+		UnaryInterceptors:  cfg.traceUnary(a.authn.UnaryInterceptor(auth.ScopeQuery)),
+		StreamInterceptors: cfg.traceStream(a.authn.StreamInterceptor(auth.ScopeQuery)),
 		Dialect: flightsql.Dialect{Keywords: vocab.Keywords, NumericFunctions: vocab.NumericFunctions,
 			StringFunctions: vocab.StringFunctions, SystemFunctions: vocab.SystemFunctions,
 			DateTimeFunctions: vocab.DateTimeFunctions},
@@ -191,7 +209,10 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if err = a.flightsql.Start(ctx); err != nil {
 		return a, err
 	}
-	if a.web, err = web.New(web.Options{Addr: cfg.WebAddr, Querier: q, Logger: a.log, Middleware: cfg.traceHTTP(nil)}); err != nil {
+	if a.web, err = web.New(web.Options{
+		Addr: cfg.WebAddr, Querier: q, Logger: a.log, TLS: tlsCfg,
+		Middleware: cfg.traceHTTP(a.authn.Middleware(auth.ScopeQuery)),
+	}); err != nil {
 		return a, err
 	}
 	if err = a.web.Start(ctx); err != nil {
@@ -290,6 +311,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	if a.stopDaemon != nil {
 		a.stopDaemon()
+	}
+	if a.stopKeys != nil {
+		a.stopKeys()
 	}
 	if a.engine != nil {
 		errs = append(errs, a.engine.Close())

@@ -6,7 +6,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/micromegas-go/micromegas/internal/flightsql"
-	"github.com/micromegas-go/micromegas/internal/lakehouse"
 )
 
 var (
@@ -18,11 +17,11 @@ var (
 // substitutes the arguments of table functions (view_instance(?, ?)) to
 // plan the query, and the engine binds every other value.
 func (q querier) QueryParams(ctx context.Context, sql string, params []any, opts flightsql.QueryOptions) (array.RecordReader, error) {
-	rdr, err := q.lake.QueryParams(ctx, sql, params, lakehouse.QueryOptions{Begin: opts.Begin, End: opts.End, Limit: opts.Limit})
+	rdr, err := q.lake.QueryParams(ctx, sql, params, lakeOptions(ctx, opts.Begin, opts.End, opts.Limit))
 	if err != nil {
-		return nil, classify(err)
+		err = classify(err)
 	}
-	return rdr, nil
+	return audited(ctx, q.audit, sql, opts.Begin, opts.End, rdr, err)
 }
 
 // DescribeParams returns the schema of the result of sql with params

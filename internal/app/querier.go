@@ -6,6 +6,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/micromegas-go/micromegas/internal/auth"
 	"github.com/micromegas-go/micromegas/internal/engine"
 	"github.com/micromegas-go/micromegas/internal/flightsql"
 	"github.com/micromegas-go/micromegas/internal/lakehouse"
@@ -19,6 +20,8 @@ import (
 type querier struct {
 	lake *lakehouse.Lakehouse
 	ingester
+	// audit writes one line per query with the identity that ran it.
+	audit *auth.Auditor
 }
 
 var (
@@ -28,13 +31,13 @@ var (
 )
 
 // Query brings the views the SQL reads up to date (just-in-time
-// conversion) and runs it.
+// conversion) and runs it, with the rights of the identity in ctx.
 func (q querier) Query(ctx context.Context, sql string, opts flightsql.QueryOptions) (array.RecordReader, error) {
-	rdr, err := q.lake.Query(ctx, sql, lakehouse.QueryOptions{Begin: opts.Begin, End: opts.End, Limit: opts.Limit})
+	rdr, err := q.lake.Query(ctx, sql, lakeOptions(ctx, opts.Begin, opts.End, opts.Limit))
 	if err != nil {
-		return nil, classify(err)
+		err = classify(err)
 	}
-	return rdr, nil
+	return audited(ctx, q.audit, sql, opts.Begin, opts.End, rdr, err)
 }
 
 // Describe returns the schema of the SQL's result without running it and
@@ -52,9 +55,9 @@ func (q querier) Describe(ctx context.Context, sql string, opts flightsql.QueryO
 	if isInvalid(err) || ctx.Err() != nil || errors.Is(err, engine.ErrParamTypedResult) {
 		return nil, classify(err)
 	}
-	rdr, qerr := q.Query(ctx, sql, opts)
+	rdr, qerr := q.lake.Query(ctx, sql, lakeOptions(ctx, opts.Begin, opts.End, opts.Limit))
 	if qerr != nil {
-		return nil, qerr
+		return nil, classify(qerr)
 	}
 	defer rdr.Release()
 	return rdr.Schema(), nil

@@ -2,6 +2,7 @@ package flightsql
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
@@ -45,6 +47,11 @@ type Options struct {
 	// MaxMessageSize bounds received and sent gRPC messages;
 	// DefaultMaxMessageSize when zero.
 	MaxMessageSize int
+	// TLS, when not nil, serves gRPC over TLS with this configuration.
+	TLS *tls.Config
+	// Actions are custom DoAction types answered beside the Flight SQL
+	// ones, by name.
+	Actions map[string]Action
 }
 
 // Server is a Flight SQL server. Create it with New, then Start and
@@ -85,7 +92,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("flightsql: %w", err)
 	}
 
-	g := grpc.NewServer(
+	serverOpts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(opts.MaxMessageSize),
 		grpc.MaxSendMsgSize(opts.MaxMessageSize),
 		// Shutdown returns only once every handler, and so every query
@@ -93,8 +100,16 @@ func New(opts Options) (*Server, error) {
 		grpc.WaitForHandlers(true),
 		grpc.ChainUnaryInterceptor(unaryChain(opts.Logger, opts.UnaryInterceptors)...),
 		grpc.ChainStreamInterceptor(streamChain(opts.Logger, opts.StreamInterceptors)...),
-	)
-	flight.RegisterFlightServiceServer(g, flightsql.NewFlightServer(svc))
+	}
+	if opts.TLS != nil {
+		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
+	}
+	g := grpc.NewServer(serverOpts...)
+	var fs flight.FlightServer = flightsql.NewFlightServer(svc)
+	if len(opts.Actions) > 0 {
+		fs = actionServer{FlightServer: fs, actions: opts.Actions}
+	}
+	flight.RegisterFlightServiceServer(g, fs)
 	h := health.NewServer()
 	h.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	healthpb.RegisterHealthServer(g, h)

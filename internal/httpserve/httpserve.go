@@ -6,6 +6,7 @@ package httpserve
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,7 +35,8 @@ func New(name, addr string, srv *http.Server, log *slog.Logger) *Server {
 	return &Server{name: name, addr: addr, http: srv, log: log}
 }
 
-// Start listens on the address and serves in the background.
+// Start listens on the address and serves in the background, over TLS
+// when the http.Server has a TLSConfig.
 func (s *Server) Start(ctx context.Context) error {
 	var lc net.ListenConfig
 	lis, err := lc.Listen(ctx, "tcp", s.addr)
@@ -44,6 +46,9 @@ func (s *Server) Start(ctx context.Context) error {
 	s.mu.Lock()
 	s.lis = lis
 	s.mu.Unlock()
+	if s.http.TLSConfig != nil {
+		lis = tls.NewListener(lis, s.http.TLSConfig)
+	}
 	go func() {
 		if err := s.http.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("server stopped", "server", s.name, "err", err)

@@ -159,14 +159,23 @@ func TestRoutes(t *testing.T) {
 		{http.MethodPost, "/ingestion/insert_block/", 404},    // no prefix matching
 		{http.MethodDelete, "/ingestion/insert_process", 405}, // POST only
 	} {
-		req, _ := http.NewRequest(tc.method, base+tc.path, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != tc.want {
-			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, resp.StatusCode, tc.want)
+		for _, token := range []string{"", "good"} {
+			req, _ := http.NewRequest(tc.method, base+tc.path, nil)
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			want := tc.want
+			if token == "" && tc.want != 200 {
+				want = http.StatusUnauthorized // nothing but 401 without credentials
+			}
+			if resp.StatusCode != want {
+				t.Errorf("%s %s with token %q: %d, want %d", tc.method, tc.path, token, resp.StatusCode, want)
+			}
 		}
 	}
 }

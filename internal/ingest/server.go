@@ -11,6 +11,7 @@ package ingest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,9 +41,11 @@ type Options struct {
 	// Logger gets one warning per failed request (never request bodies
 	// or credentials); nil discards.
 	Logger *slog.Logger
-	// Middleware wraps every ingestion route; it is where authentication
-	// plugs in. /health stays public.
+	// Middleware wraps every route but /health and /ready (and paths no
+	// route matches): it is where authentication plugs in.
 	Middleware func(http.Handler) http.Handler
+	// TLS, when not nil, serves HTTPS with this configuration.
+	TLS *tls.Config
 	// MaxBodyBytes is the largest accepted body (default
 	// DefaultMaxBodyBytes); larger ones get 413.
 	MaxBodyBytes int64
@@ -85,6 +88,7 @@ func New(opts Options) (*Server, error) {
 	s.Server = httpserve.New("ingest", opts.Addr, &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig:         opts.TLS,
 		ReadTimeout:       opts.ReadTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
@@ -93,19 +97,23 @@ func New(opts Options) (*Server, error) {
 }
 
 // Handler returns the routes, for embedding in another server or a test.
+// Every route but /health and /ready, including those added later and
+// unknown paths, is behind Options.Middleware.
 func (s *Server) Handler() http.Handler {
-	wrap := s.opts.Middleware
-	if wrap == nil {
-		wrap = func(h http.Handler) http.Handler { return h }
-	}
+	routes := http.NewServeMux()
+	routes.Handle("POST /ingestion/insert_process", s.route(s.insertProcess))
+	routes.Handle("POST /ingestion/insert_stream", s.route(s.insertStream))
+	routes.Handle("POST /ingestion/insert_block", s.route(s.insertBlock))
 	mux := http.NewServeMux()
-	mux.Handle("POST /ingestion/insert_process", wrap(s.route(s.insertProcess)))
-	mux.Handle("POST /ingestion/insert_stream", wrap(s.route(s.insertStream)))
-	mux.Handle("POST /ingestion/insert_block", wrap(s.route(s.insertBlock)))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /ready", s.ready)
+	if s.opts.Middleware != nil {
+		mux.Handle("/", s.opts.Middleware(routes))
+	} else {
+		mux.Handle("/", routes)
+	}
 	return mux
 }
 

@@ -32,7 +32,8 @@ type QueryOptions struct {
 	// Admin allows the functions that change the lakehouse
 	// (retire_partitions, materialize_partitions,
 	// retire_partition_by_file). The caller sets it from the
-	// authenticated identity; without authentication, leave it false.
+	// authenticated identity (internal/app: admins, and everyone on a
+	// server running without authentication).
 	Admin bool
 }
 
@@ -157,7 +158,9 @@ func (q *queryPlan) plan(ctx context.Context) (string, []engine.Table, error) {
 	if err != nil {
 		return "", nil, &QueryError{fmt.Errorf("cannot read the query: %w", err)}
 	}
-	if !q.opts.Admin {
+	// Describing a call runs nothing, so only running one needs the right
+	// (a describe never carries the caller's options).
+	if !q.opts.Admin && !q.describe {
 		calls, err := findCalls(toks, adminScalars)
 		if err != nil {
 			return "", nil, &QueryError{err}
@@ -232,7 +235,7 @@ func (q *queryPlan) tableFunction(ctx context.Context, c call) (engine.Table, er
 	case "list_view_sets":
 		return q.listViewSets(c, name)
 	case "retire_partitions", "materialize_partitions":
-		if !q.opts.Admin {
+		if !q.opts.Admin && !q.describe {
 			return engine.Table{}, &QueryError{fmt.Errorf("%s changes the lakehouse and is reserved to admins: %w", c.name, ErrAdminOnly)}
 		}
 		return q.adminFunction(ctx, c, name)

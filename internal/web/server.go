@@ -17,6 +17,7 @@
 package web
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,9 +46,11 @@ type Options struct {
 	Querier Querier
 	// Logger gets one line per query; nil discards.
 	Logger *slog.Logger
-	// Middleware wraps every route except /health: it is where
-	// authentication plugs in.
+	// Middleware wraps every route except /health (and paths no route
+	// matches): it is where authentication plugs in.
 	Middleware func(http.Handler) http.Handler
+	// TLS, when not nil, serves HTTPS with this configuration.
+	TLS *tls.Config
 	// MaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes);
 	// larger ones get 413.
 	MaxBodyBytes int64
@@ -79,6 +82,7 @@ func New(opts Options) (*Server, error) {
 	s.Server = httpserve.New("web", opts.Addr, &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig:         opts.TLS,
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelWarn),
@@ -87,18 +91,22 @@ func New(opts Options) (*Server, error) {
 }
 
 // Handler returns the routes, for embedding in another server or a test.
+// Every route but /health, including those added later and unknown
+// paths, is behind Options.Middleware.
 func (s *Server) Handler() http.Handler {
-	wrap := s.opts.Middleware
-	if wrap == nil {
-		wrap = func(h http.Handler) http.Handler { return h }
-	}
+	routes := http.NewServeMux()
+	routes.HandleFunc("POST /api/query", s.apiQuery)
+	routes.HandleFunc("POST /gateway/query", s.gatewayQuery)
+	routes.HandleFunc("GET /gateway/health", gatewayHealth)
+	routes.HandleFunc("GET /api/perfetto/{process_id}", s.perfettoTrace)
 	mux := http.NewServeMux()
-	mux.Handle("POST /api/query", wrap(http.HandlerFunc(s.apiQuery)))
-	mux.Handle("POST /gateway/query", wrap(http.HandlerFunc(s.gatewayQuery)))
-	mux.Handle("GET /gateway/health", wrap(http.HandlerFunc(gatewayHealth)))
-	mux.Handle("GET /api/perfetto/{process_id}", wrap(http.HandlerFunc(s.perfettoTrace)))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
+	if s.opts.Middleware != nil {
+		mux.Handle("/", s.opts.Middleware(routes))
+	} else {
+		mux.Handle("/", routes)
+	}
 	return mux
 }

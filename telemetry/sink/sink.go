@@ -68,7 +68,9 @@ type Options struct {
 	// Client is the HTTP client; default has a 30 s timeout.
 	Client *http.Client
 	// Decorate is called on each request before it is sent, e.g. to set
-	// an Authorization header. It must be safe for concurrent use.
+	// an Authorization header. It must be safe for concurrent use. An
+	// error wrapping ErrUnauthorized fails the message at once; others
+	// are retried.
 	Decorate func(*http.Request) error
 	// OnError, if set, is told about messages that were given up on.
 	OnError func(kind Kind, err error)
@@ -81,6 +83,7 @@ type Stats struct {
 	Dropped        uint64 // blocks dropped because the queue was over budget
 	DroppedBytes   uint64
 	Failed         uint64 // messages given up on after retries or a permanent error
+	Unauthorized   uint64 // messages the server refused for their credentials (401, 403); counted in Failed too
 	Retries        uint64
 	QueuedBytes    int64 // bytes currently queued
 	QueuedMessages int64
@@ -111,8 +114,14 @@ type Sink struct {
 	dropped      atomic.Uint64
 	droppedBytes atomic.Uint64
 	failed       atomic.Uint64
+	unauthorized atomic.Uint64
 	retries      atomic.Uint64
 }
+
+// ErrUnauthorized is matched by the errors of messages the server refused
+// for their credentials (HTTP 401 or 403). They are not retried: the same
+// credentials would be refused again.
+var ErrUnauthorized = errors.New("the ingestion server refused the credentials")
 
 // New starts a sink's workers.
 func New(opts Options) (*Sink, error) {
@@ -264,6 +273,7 @@ func (s *Sink) Stats() Stats {
 		Dropped:        s.dropped.Load(),
 		DroppedBytes:   s.droppedBytes.Load(),
 		Failed:         s.failed.Load(),
+		Unauthorized:   s.unauthorized.Load(),
 		Retries:        s.retries.Load(),
 		QueuedBytes:    s.queuedBytes.Load(),
 		QueuedMessages: n,
@@ -332,6 +342,9 @@ func (s *Sink) deliver(m message) {
 		backoff = min(backoff*2, s.opts.MaxBackoff)
 	}
 	s.failed.Add(1)
+	if errors.Is(err, ErrUnauthorized) {
+		s.unauthorized.Add(1)
+	}
 	s.report(m.kind, err)
 }
 
@@ -351,7 +364,9 @@ func (s *Sink) post(m message) (retry bool, wait time.Duration, err error) {
 	req.Header.Set("Content-Type", "application/cbor")
 	if s.opts.Decorate != nil {
 		if err := s.opts.Decorate(req); err != nil {
-			return true, 0, fmt.Errorf("decorate request: %w", err)
+			// Credentials that cannot be had (a refused client secret)
+			// will not come by retrying.
+			return !errors.Is(err, ErrUnauthorized), 0, fmt.Errorf("decorate request: %w", err)
 		}
 	}
 	resp, err := s.opts.Client.Do(req)
@@ -366,6 +381,8 @@ func (s *Sink) post(m message) (retry bool, wait time.Duration, err error) {
 	}
 	err = fmt.Errorf("post %s: %s: %s", m.kind.Path(), resp.Status, strings.TrimSpace(string(msg)))
 	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return false, 0, fmt.Errorf("%w: %w", ErrUnauthorized, err)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
 		return true, retryAfter(resp.Header.Get("Retry-After")), err
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout:

@@ -2,6 +2,8 @@ package sink
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -158,6 +160,40 @@ func TestPermanentErrorNotRetried(t *testing.T) {
 	closeSink(t, s, 5*time.Second)
 	if st := s.Stats(); st.Failed != 1 || st.Retries != 0 || reported.Load() != 1 {
 		t.Errorf("stats %+v, %d reported", st, reported.Load())
+	}
+}
+
+// TestUnauthorizedNotRetried: 401 and 403 answers, and credentials the
+// decorator cannot get, fail the message at once (process messages too,
+// which are otherwise retried until Close) and are counted.
+func TestUnauthorizedNotRetried(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		status   int
+		decorate func(*http.Request) error
+	}{
+		{"401", http.StatusUnauthorized, nil},
+		{"403", http.StatusForbidden, nil},
+		{"no token", http.StatusOK, func(*http.Request) error { return fmt.Errorf("%w: invalid_client", ErrUnauthorized) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := newServer()
+			srv.status = func(string, int) int { return c.status }
+			hs := httptest.NewServer(srv)
+			defer hs.Close()
+			var reported atomic.Int64
+			s := newSink(t, Options{URL: hs.URL, Decorate: c.decorate, OnError: func(_ Kind, err error) {
+				if errors.Is(err, ErrUnauthorized) {
+					reported.Add(1)
+				}
+			}})
+			s.Enqueue(KindProcess, []byte("process"))
+			s.Enqueue(KindBlock, []byte("block"))
+			closeSink(t, s, 5*time.Second)
+			if st := s.Stats(); st.Failed != 2 || st.Unauthorized != 2 || st.Retries != 0 || st.Sent != 0 || reported.Load() != 2 {
+				t.Errorf("stats %+v, %d reported", st, reported.Load())
+			}
+		})
 	}
 }
 

@@ -1,8 +1,8 @@
 // Package catalogtest is the conformance suite every catalog.Store
 // implementation runs. It checks the behaviour the rest of the system relies
 // on: idempotent inserts, filters and ordering, partition replacement,
-// temporary files, round-trips of times, properties and tags, and concurrent
-// use.
+// temporary files, API keys, round-trips of times, properties and tags,
+// and concurrent use.
 package catalogtest
 
 import (
@@ -31,6 +31,10 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) catalog.Sto
 		})
 		return s
 	}
+	t.Run("APIKeys", func(t *testing.T) {
+		c := &Clock{}
+		testAPIKeys(t, newStore(t, c), c)
+	})
 	for _, tc := range deletionTests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &Clock{}

@@ -11,7 +11,7 @@ import (
 
 // LatestSchemaVersion is the schema version this package creates and
 // expects.
-const LatestSchemaVersion = 2
+const LatestSchemaVersion = 3
 
 // migrationLockKey is the advisory lock (two-key form, which does not
 // collide with the one-key locks of ReplacePartitions) that serializes
@@ -81,6 +81,21 @@ var migrations = [][]string{
 	// before a time.
 	{
 		`CREATE INDEX lh_part_end_insert_any_view ON lakehouse_partitions(end_insert_time)`,
+	},
+	// Version 3: API keys minted by admins (hashes only); a name is
+	// unique among the keys that are not revoked.
+	{
+		`CREATE TABLE api_keys(
+			key_id UUID NOT NULL PRIMARY KEY,
+			name TEXT NOT NULL,
+			key_hash BYTEA NOT NULL UNIQUE,
+			scope TEXT NOT NULL,
+			creator TEXT NOT NULL,
+			created_at TIMESTAMPTZ NOT NULL,
+			expires_at TIMESTAMPTZ,
+			last_used_at TIMESTAMPTZ,
+			revoked_at TIMESTAMPTZ)`,
+		`CREATE UNIQUE INDEX api_keys_active_name ON api_keys(name) WHERE revoked_at IS NULL`,
 	},
 }
 

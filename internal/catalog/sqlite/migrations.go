@@ -9,7 +9,7 @@ import (
 
 // LatestSchemaVersion is the schema version this package creates and
 // expects.
-const LatestSchemaVersion = 2
+const LatestSchemaVersion = 3
 
 // migrations is the schema history: migrations[i] brings the database from
 // version i to version i+1. Append only; never edit a released step.
@@ -71,6 +71,21 @@ var migrations = [][]string{
 	// before a time.
 	{
 		`CREATE INDEX lh_part_end_insert_any_view ON lakehouse_partitions(end_insert_time)`,
+	},
+	// Version 3: API keys minted by admins (hashes only); a name is
+	// unique among the keys that are not revoked.
+	{
+		`CREATE TABLE api_keys(
+			key_id TEXT NOT NULL PRIMARY KEY,
+			name TEXT NOT NULL,
+			key_hash BLOB NOT NULL UNIQUE,
+			scope TEXT NOT NULL,
+			creator TEXT NOT NULL,
+			created_at INTEGER NOT NULL,
+			expires_at INTEGER,
+			last_used_at INTEGER,
+			revoked_at INTEGER)`,
+		`CREATE UNIQUE INDEX api_keys_active_name ON api_keys(name) WHERE revoked_at IS NULL`,
 	},
 }
 
