@@ -23,7 +23,12 @@ func (a *Authenticator) Middleware(required Scope) func(http.Handler) http.Handl
 				a.refuseHTTP(w, r, err)
 				return
 			}
-			next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id, attribution(r.Header.Get)...)))
+			r2 := r.WithContext(WithIdentity(r.Context(), id, attribution(r.Header.Get)...))
+			next.ServeHTTP(w, r2)
+			// A ServeMux behind this middleware records the route it
+			// matched on r2: hand it back to the middleware outside
+			// (request tracing names its spans after it).
+			r.Pattern = r2.Pattern
 		})
 	}
 }
