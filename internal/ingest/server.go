@@ -40,9 +40,12 @@ type Options struct {
 	// Logger gets one warning per failed request (never request bodies
 	// or credentials); nil discards.
 	Logger *slog.Logger
-	// Middleware wraps every ingestion route; it is where authentication
-	// plugs in. /health stays public.
+	// Middleware wraps every ingestion route, Routes included; it is
+	// where authentication plugs in. /health and /ready stay public.
 	Middleware func(http.Handler) http.Handler
+	// Routes are more ingestion routes by ServeMux pattern (the OTLP
+	// receiver's "POST /v1/logs" and the like), served behind Middleware.
+	Routes map[string]http.Handler
 	// MaxBodyBytes is the largest accepted body (default
 	// DefaultMaxBodyBytes); larger ones get 413.
 	MaxBodyBytes int64
@@ -102,6 +105,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /ingestion/insert_process", wrap(s.route(s.insertProcess)))
 	mux.Handle("POST /ingestion/insert_stream", wrap(s.route(s.insertStream)))
 	mux.Handle("POST /ingestion/insert_block", wrap(s.route(s.insertBlock)))
+	for pattern, h := range s.opts.Routes {
+		mux.Handle(pattern, wrap(h))
+	}
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
