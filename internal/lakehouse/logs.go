@@ -56,7 +56,7 @@ func (bc *blockContext) appendCommon(c cols, n int) {
 // appendLogBlock decodes a log block and appends its entries; on error
 // nothing of the block is appended.
 func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
-	rows, err := blockRows(ctx, l, b, m, logRowFromObject)
+	rows, err := l.logRows(ctx, b, m)
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func measureRowFromObject(obj *transit.Object, conv timeConverter) (r measureRow
 // appendMetricsBlock decodes a metrics block and appends its values; on
 // error nothing of the block is appended.
 func (l *Lakehouse) appendMetricsBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
-	rows, err := blockRows(ctx, l, b, m, measureRowFromObject)
+	rows, _, err := l.measureRows(ctx, b, m)
 	if err != nil {
 		return err
 	}

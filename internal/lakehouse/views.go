@@ -56,6 +56,9 @@ type viewSet struct {
 	// when they differ from schema (re-aggregated views: the engine sums
 	// them before a partition is written).
 	rowSchema *arrow.Schema
+	// order, when set, is the ORDER BY of the merges of the view's
+	// partitions (otel_spans: by trace id).
+	order string
 }
 
 // sinkSchema returns the schema of the rows appendBlock makes.
@@ -99,6 +102,11 @@ var viewSets = []*viewSet{
 		name: MeasureStatsView, schema: MeasureStatsSchema, hash: []byte{1}, tag: "metrics", global: true, maxDelta: 24 * time.Hour,
 		appendBlock: (*Lakehouse).appendMeasureStatsBlock, timeFilter: logStatsFilter,
 		reaggregate: measureStatsSQL, merge: measureStatsMergeSQL, rowSchema: measureStatsRowSchema,
+	},
+	{
+		name: OtelSpansView, schema: OtelSpansSchema, hash: []byte{1}, tag: "traces", global: true,
+		instance: perProcess, maxDelta: time.Hour, appendBlock: (*Lakehouse).appendOtelSpansBlock,
+		timeFilter: spanTimeFilter, rowsInEventRange: true, order: `trace_id, "begin"`,
 	},
 	{
 		name: ThreadSpansView, schema: ThreadSpansSchema, hash: []byte{1}, tag: "cpu", instance: perStream,
