@@ -23,6 +23,7 @@ import (
 	"github.com/micromegas-go/micromegas/internal/ingest"
 	"github.com/micromegas-go/micromegas/internal/lakehouse"
 	"github.com/micromegas-go/micromegas/internal/maintenance"
+	"github.com/micromegas-go/micromegas/internal/otlp"
 	"github.com/micromegas-go/micromegas/internal/web"
 )
 
@@ -45,6 +46,10 @@ type Config struct {
 	// WebAddr is the listen address of the HTTP query API (internal/web);
 	// port 0 picks a free port.
 	WebAddr string
+	// OTLPGRPCAddr is the listen address of the OTLP/gRPC receiver
+	// (internal/otlp; OTLP/HTTP is served on IngestionAddr); port 0 picks
+	// a free port.
+	OTLPGRPCAddr string
 	// Maintenance runs the maintenance daemon (materialization,
 	// compaction, retention) in this process; serve turns it on.
 	Maintenance bool
@@ -78,6 +83,7 @@ const (
 	DefaultIngestionAddr = ingest.DefaultAddr
 	DefaultFlightSQLAddr = "127.0.0.1:50051"
 	DefaultWebAddr       = web.DefaultAddr
+	DefaultOTLPGRPCAddr  = otlp.DefaultGRPCAddr
 )
 
 // App is a running server.
@@ -91,6 +97,7 @@ type App struct {
 	ingest    *ingest.Server
 	flightsql *flightsql.Server
 	web       *web.Server
+	otlpGRPC  *otlp.GRPCServer
 
 	stopDaemon func() // cancels the daemon and waits for it; nil when not running
 }
@@ -109,6 +116,9 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	if cfg.WebAddr == "" {
 		cfg.WebAddr = DefaultWebAddr
+	}
+	if cfg.OTLPGRPCAddr == "" {
+		cfg.OTLPGRPCAddr = DefaultOTLPGRPCAddr
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -162,12 +172,20 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if cfg.MaintenanceOnly {
 		return a, nil
 	}
+	receiver, err := otlp.New(otlp.Options{Catalog: a.catalog, Blobs: a.blobs, Logger: a.log})
+	if err != nil {
+		return a, err
+	}
 	if a.ingest, err = ingest.New(ingest.Options{
-		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log,
+		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log, Routes: receiver.Routes(),
 	}); err != nil {
 		return a, err
 	}
 	if err = a.ingest.Start(ctx); err != nil {
+		return a, err
+	}
+	a.otlpGRPC = otlp.NewGRPCServer(receiver, otlp.GRPCOptions{Addr: cfg.OTLPGRPCAddr, Logger: a.log})
+	if err = a.otlpGRPC.Start(ctx); err != nil {
 		return a, err
 	}
 	q := querier{lake: a.lake, ingester: ingester{catalog: a.catalog, blobs: a.blobs}}
@@ -242,6 +260,15 @@ func (a *App) IngestionAddr() net.Addr {
 	return a.ingest.Addr()
 }
 
+// OTLPGRPCAddr is the address the OTLP/gRPC receiver listens on (nil
+// when it does not run).
+func (a *App) OTLPGRPCAddr() net.Addr {
+	if a.otlpGRPC == nil {
+		return nil
+	}
+	return a.otlpGRPC.Addr()
+}
+
 // FlightSQLAddr is the address the FlightSQL service listens on (nil when
 // it does not run).
 func (a *App) FlightSQLAddr() net.Addr {
@@ -269,6 +296,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	if a.ingest != nil {
 		errs = append(errs, a.ingest.Shutdown(ctx))
+	}
+	if a.otlpGRPC != nil {
+		errs = append(errs, a.otlpGRPC.Shutdown(ctx))
 	}
 	if a.web != nil {
 		errs = append(errs, a.web.Shutdown(ctx))

@@ -21,7 +21,8 @@ import (
 func startApp(t *testing.T) *App {
 	t.Helper()
 	ctx := context.Background()
-	a, err := Start(ctx, Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0"})
+	a, err := Start(ctx, Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0",
+		OTLPGRPCAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
