@@ -55,7 +55,9 @@ type otlpExporters struct {
 	metrics sdkmetric.Exporter
 }
 
-func deltaTemporality(sdkmetric.InstrumentKind) metricdata.Temporality { return metricdata.DeltaTemporality }
+func deltaTemporality(sdkmetric.InstrumentKind) metricdata.Temporality {
+	return metricdata.DeltaTemporality
+}
 
 // httpExporters send OTLP/HTTP (protobuf, gzip) to a's ingestion address.
 func httpExporters(t *testing.T, a *App) otlpExporters {

@@ -116,16 +116,28 @@ func (l *Lakehouse) appendOtelSpansBlock(ctx context.Context, s *sink, b catalog
 	if err != nil {
 		return err
 	}
-	req := ptraceotlp.NewExportRequest()
-	if err := req.UnmarshalProto(data); err != nil {
-		return fmt.Errorf("block %s: decode OTLP traces: %w", b.BlockID, err)
-	}
 	sr, _ := s.pending.(*spanRows)
 	if sr == nil {
 		sr = &spanRows{}
 		s.pending = sr
 	}
-	bc := newBlockContext(b, m)
+	n := len(sr.rows)
+	if sr.rows, err = decodeOTLPSpans(data, newBlockContext(b, m), sr.rows); err != nil {
+		return fmt.Errorf("block %s: %w", b.BlockID, err)
+	}
+	for _, r := range sr.rows[n:] {
+		s.noteRow(r.begin, r.end)
+	}
+	return nil
+}
+
+// decodeOTLPSpans appends the spans of an OTLP traces payload to rows;
+// on error rows is returned unchanged.
+func decodeOTLPSpans(data []byte, bc *blockContext, rows []spanRow) ([]spanRow, error) {
+	req := ptraceotlp.NewExportRequest()
+	if err := req.UnmarshalProto(data); err != nil {
+		return rows, fmt.Errorf("decode OTLP traces: %w", err)
+	}
 	rss := req.Traces().ResourceSpans()
 	for i := range rss.Len() {
 		res := rss.At(i).Resource()
@@ -152,12 +164,11 @@ func (l *Lakehouse) appendOtelSpansBlock(ctx context.Context, s *sink, b catalog
 					r.parentID = sp.ParentSpanID().String()
 				}
 				r.end = max(r.end, r.begin)
-				sr.rows = append(sr.rows, r)
-				s.noteRow(r.begin, r.end)
+				rows = append(rows, r)
 			}
 		}
 	}
-	return nil
+	return rows, nil
 }
 
 func spanKind(k ptrace.SpanKind) string {

@@ -31,12 +31,22 @@ func (l *Lakehouse) otlpLogRows(ctx context.Context, b catalog.Block, m *streamM
 	if err != nil {
 		return nil, err
 	}
+	rows, err := decodeOTLPLogs(data, b.InsertTime.UnixNano(), int(b.NbObjects))
+	if err != nil {
+		return nil, fmt.Errorf("block %s: %w", b.BlockID, err)
+	}
+	return rows, nil
+}
+
+// decodeOTLPLogs maps the log records of an OTLP logs payload to log
+// entries (see otlpLogRows); inserted is the block's insert time, n the
+// expected number of records.
+func decodeOTLPLogs(data []byte, inserted int64, n int) ([]logRow, error) {
 	req := plogotlp.NewExportRequest()
 	if err := req.UnmarshalProto(data); err != nil {
-		return nil, fmt.Errorf("block %s: decode OTLP logs: %w", b.BlockID, err)
+		return nil, fmt.Errorf("decode OTLP logs: %w", err)
 	}
-	rows := make([]logRow, 0, min(max(int(b.NbObjects), 0), maxPresizedRows))
-	inserted := b.InsertTime.UnixNano()
+	rows := make([]logRow, 0, min(max(n, 0), maxPresizedRows))
 	rls := req.Logs().ResourceLogs()
 	for i := range rls.Len() {
 		sls := rls.At(i).ScopeLogs()

@@ -47,12 +47,23 @@ func (l *Lakehouse) otlpMeasureRows(ctx context.Context, b catalog.Block, m *str
 	if err != nil {
 		return nil, nil, err
 	}
+	rows, hists, err := decodeOTLPMetrics(data, int(b.NbObjects))
+	if err != nil {
+		return nil, nil, fmt.Errorf("block %s: %w", b.BlockID, err)
+	}
+	return rows, hists, nil
+}
+
+// decodeOTLPMetrics maps the data points of an OTLP metrics payload to
+// measures and histograms (see otlpMeasureRows); n is the expected
+// number of points.
+func decodeOTLPMetrics(data []byte, n int) ([]measureRow, []histogramRow, error) {
 	req := pmetricotlp.NewExportRequest()
 	if err := req.UnmarshalProto(data); err != nil {
-		return nil, nil, fmt.Errorf("block %s: decode OTLP metrics: %w", b.BlockID, err)
+		return nil, nil, fmt.Errorf("decode OTLP metrics: %w", err)
 	}
 	var c metricConverter
-	c.rows = make([]measureRow, 0, min(max(int(b.NbObjects), 0), maxPresizedRows))
+	c.rows = make([]measureRow, 0, min(max(n, 0), maxPresizedRows))
 	rms := req.Metrics().ResourceMetrics()
 	for i := range rms.Len() {
 		sms := rms.At(i).ScopeMetrics()
