@@ -3,6 +3,7 @@ package lakehouse
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -36,18 +37,26 @@ func sendOTLP(t *testing.T, tl *testLake, s otlp.Signal, body []byte, ins time.T
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest(http.MethodPost, "/v1/"+s.String(), bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-protobuf")
-	rec := httptest.NewRecorder()
-	r.Handler(s).ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("export %s: %d %q", s, rec.Code, rec.Body)
+	if err := postOTLP(r.Handler(s), s, body); err != nil {
+		t.Fatal(err)
 	}
 	for _, b := range must[[]catalog.Block](t)(tl.store.ListBlocks(ctx, catalog.BlockFilter{})) {
 		if !before[b.BlockID] {
 			tl.store.SetInsertTime(b.BlockID, ins)
 		}
 	}
+}
+
+// postOTLP posts a protobuf request of signal s to h.
+func postOTLP(h http.Handler, s otlp.Signal, body []byte) error {
+	req := httptest.NewRequest(http.MethodPost, "/v1/"+s.String(), bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		return fmt.Errorf("export %s: %d %q", s, rec.Code, rec.Body)
+	}
+	return nil
 }
 
 func stamp(d time.Duration) pcommon.Timestamp { return pcommon.NewTimestampFromTime(t0.Add(d)) }

@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -76,7 +77,8 @@ func (r rejection) message(s Signal) string {
 	if r.n == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d %s refused; the first: %s", r.n, s.records(), r.msg)
+	// The reason may quote the request (a span name): keep it UTF-8.
+	return strings.ToValidUTF8(fmt.Sprintf("%d %s refused; the first: %s", r.n, s.records(), r.msg), "\uFFFD")
 }
 
 // group is the resources of a request that belong to one process.

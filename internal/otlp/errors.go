@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -41,7 +42,9 @@ func classify(err error) (int, codes.Code, string) {
 		if in.status == http.StatusRequestEntityTooLarge {
 			code = codes.ResourceExhausted
 		}
-		return in.status, code, in.msg
+		// Decoder errors may quote the body: protobuf strings must be
+		// UTF-8.
+		return in.status, code, strings.ToValidUTF8(in.msg, "\uFFFD")
 	case errors.Is(err, catalog.ErrUnavailable):
 		return http.StatusServiceUnavailable, codes.Unavailable, catalog.ErrUnavailable.Error() + ": retry later"
 	case errors.Is(err, blobstore.ErrUnavailable):
