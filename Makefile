@@ -24,6 +24,9 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzDecodeBlock -fuzztime 20s ./internal/transit/
 	go test -run '^$$' -fuzz FuzzParseObjects -fuzztime 20s ./internal/transit/
 	go test -run '^$$' -fuzz FuzzParseDependencies -fuzztime 20s ./internal/transit/
+	go test -run '^$$' -fuzz FuzzHTTP -fuzztime 20s ./internal/otlp/
+	go test -run '^$$' -fuzz FuzzDecodeOTLP -fuzztime 20s ./internal/lakehouse/
+	go test -run '^$$' -fuzz FuzzDecode -fuzztime 20s ./internal/bloom/
 
 serve:
 	go run ./cmd/micromegas serve
