@@ -76,17 +76,3 @@ func attrsJSON(attrs pcommon.Map, extra ...string) string {
 	}
 	return string(append(buf, '}'))
 }
-
-// attrsMap returns the attributes as strings (see attrsJSON).
-func attrsMap(attrs pcommon.Map, extra ...string) map[string]string {
-	out := make(map[string]string, attrs.Len()+len(extra)/2)
-	for i := 0; i+1 < len(extra); i += 2 {
-		if extra[i+1] != "" {
-			out[extra[i]] = extra[i+1]
-		}
-	}
-	for k, v := range attrs.All() {
-		out[k] = v.AsString()
-	}
-	return out
-}

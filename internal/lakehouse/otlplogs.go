@@ -67,7 +67,7 @@ func decodeOTLPLogs(data []byte, inserted int64, n int) ([]logRow, error) {
 					target: target,
 					level:  otlpLevel(lr.SeverityNumber(), lr.SeverityText()),
 					msg:    lr.Body().AsString(),
-					properties: attrsMap(lr.Attributes(), "trace_id", traceID, "span_id", spanID,
+					propsText: attrsJSON(lr.Attributes(), "trace_id", traceID, "span_id", spanID,
 						"severity_text", lr.SeverityText(), "event_name", lr.EventName()),
 				})
 			}

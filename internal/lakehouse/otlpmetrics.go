@@ -85,8 +85,8 @@ type metricConverter struct {
 	hists  []histogramRow
 }
 
-func (c *metricConverter) add(t pcommon.Timestamp, name, unit string, v float64, props map[string]string) {
-	c.rows = append(c.rows, measureRow{time: int64(t), target: c.target, name: name, unit: unit, value: v, properties: props})
+func (c *metricConverter) add(t pcommon.Timestamp, name, unit string, v float64, props string) {
+	c.rows = append(c.rows, measureRow{time: int64(t), target: c.target, name: name, unit: unit, value: v, propsText: props})
 }
 
 func (c *metricConverter) metric(m pmetric.Metric) {
@@ -96,9 +96,9 @@ func (c *metricConverter) metric(m pmetric.Metric) {
 			p := ps.At(i)
 			switch p.ValueType() {
 			case pmetric.NumberDataPointValueTypeInt:
-				c.add(p.Timestamp(), name, unit, float64(p.IntValue()), attrsMap(p.Attributes()))
+				c.add(p.Timestamp(), name, unit, float64(p.IntValue()), attrsJSON(p.Attributes()))
 			case pmetric.NumberDataPointValueTypeDouble:
-				c.add(p.Timestamp(), name, unit, p.DoubleValue(), attrsMap(p.Attributes()))
+				c.add(p.Timestamp(), name, unit, p.DoubleValue(), attrsJSON(p.Attributes()))
 			}
 		}
 	}
@@ -112,7 +112,7 @@ func (c *metricConverter) metric(m pmetric.Metric) {
 		ps := m.Histogram().DataPoints()
 		for i := range ps.Len() {
 			p := ps.At(i)
-			c.distribution(p.Timestamp(), name, unit, attrsMap(p.Attributes()), p.Count(),
+			c.distribution(p.Timestamp(), name, unit, attrsJSON(p.Attributes()), p.Count(),
 				optional(p.HasSum(), p.Sum()), optional(p.HasMin(), p.Min()), optional(p.HasMax(), p.Max()))
 			if delta {
 				c.histogram(p.Timestamp(), name, unit, p.Sum(), explicitSketch(p))
@@ -123,7 +123,7 @@ func (c *metricConverter) metric(m pmetric.Metric) {
 		ps := m.ExponentialHistogram().DataPoints()
 		for i := range ps.Len() {
 			p := ps.At(i)
-			c.distribution(p.Timestamp(), name, unit, attrsMap(p.Attributes()), p.Count(),
+			c.distribution(p.Timestamp(), name, unit, attrsJSON(p.Attributes()), p.Count(),
 				optional(p.HasSum(), p.Sum()), optional(p.HasMin(), p.Min()), optional(p.HasMax(), p.Max()))
 			if delta {
 				c.histogram(p.Timestamp(), name, unit, p.Sum(), exponentialSketch(p))
@@ -133,11 +133,11 @@ func (c *metricConverter) metric(m pmetric.Metric) {
 		ps := m.Summary().DataPoints()
 		for i := range ps.Len() {
 			p := ps.At(i)
-			props := attrsMap(p.Attributes())
+			props := attrsJSON(p.Attributes())
 			c.distribution(p.Timestamp(), name, unit, props, p.Count(), optional(true, p.Sum()), nil, nil)
 			qs := p.QuantileValues()
 			for j := range qs.Len() {
-				q := attrsMap(p.Attributes(), "quantile", strconv.FormatFloat(qs.At(j).Quantile(), 'g', -1, 64))
+				q := attrsJSON(p.Attributes(), "quantile", strconv.FormatFloat(qs.At(j).Quantile(), 'g', -1, 64))
 				c.add(p.Timestamp(), name, unit, qs.At(j).Value(), q)
 			}
 		}
@@ -152,7 +152,7 @@ func optional(ok bool, v float64) *float64 {
 }
 
 // distribution adds the _count, _sum, _min and _max rows of a point.
-func (c *metricConverter) distribution(t pcommon.Timestamp, name, unit string, props map[string]string, count uint64, sum, lo, hi *float64) {
+func (c *metricConverter) distribution(t pcommon.Timestamp, name, unit string, props string, count uint64, sum, lo, hi *float64) {
 	c.add(t, name+"_count", "", float64(count), props)
 	for _, v := range []struct {
 		suffix string
