@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
+	"slices"
 	"sync"
 
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -60,10 +62,21 @@ func NewGRPCServer(r *Receiver, opts GRPCOptions) *GRPCServer {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	recovery := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
+		defer func() {
+			if v := recover(); v != nil {
+				opts.Logger.Error("panic in an OTLP export", "method", info.FullMethod, "panic", v, "stack", string(debug.Stack()))
+				err = status.Errorf(codes.Internal, "internal error in %s (see the server log)", info.FullMethod)
+			}
+		}()
+		return h(ctx, req)
+	}
 	g := grpc.NewServer(
 		grpc.MaxRecvMsgSize(opts.MaxMessageSize),
 		grpc.WaitForHandlers(true),
-		grpc.ChainUnaryInterceptor(opts.UnaryInterceptors...),
+		// The user's interceptors first (authentication), then panic
+		// recovery: one bad request cannot bring the server down.
+		grpc.ChainUnaryInterceptor(append(slices.Clone(opts.UnaryInterceptors), recovery)...),
 	)
 	plogotlp.RegisterGRPCServer(g, &logsService{r: r})
 	pmetricotlp.RegisterGRPCServer(g, &metricsService{r: r})

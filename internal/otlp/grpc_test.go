@@ -14,6 +14,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+
+	"github.com/micromegas-go/micromegas/internal/catalog"
 )
 
 // TestGRPC exports the three signals to the OTLP/gRPC server through an
@@ -103,5 +105,31 @@ func TestGRPCShutdownWithoutStart(t *testing.T) {
 	}
 	if srv.Addr() != nil {
 		t.Error("an address before Start")
+	}
+}
+
+// panickyCatalog panics on block inserts (a unit test of recovery).
+type panickyCatalog struct{ catalog.Store }
+
+func (panickyCatalog) InsertBlock(context.Context, catalog.Block) error { panic("boom") }
+
+// TestGRPCPanic checks a panic while storing is an Internal error, and
+// the server goes on serving.
+func TestGRPCPanic(t *testing.T) {
+	c, b := stores(t)
+	srv := NewGRPCServer(newReceiver(t, panickyCatalog{c}, b, 0), GRPCOptions{Addr: "127.0.0.1:0"})
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	conn, err := grpc.NewClient(srv.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for range 2 {
+		if _, err := plogotlp.NewGRPCClient(conn).Export(context.Background(), logsRequest(1, "panic")); status.Code(err) != codes.Internal {
+			t.Errorf("export with a panicking catalog: %v, want Internal", err)
+		}
 	}
 }
