@@ -74,10 +74,16 @@ type spanRow struct {
 type spanRows struct{ rows []spanRow }
 
 func (sr *spanRows) flush(c cols) {
-	slices.SortFunc(sr.rows, func(a, b spanRow) int {
+	// Sorting indices moves 4 bytes where a row is 300.
+	order := make([]int32, len(sr.rows))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := &sr.rows[i], &sr.rows[j]
 		return cmp.Or(strings.Compare(a.traceID, b.traceID), cmp.Compare(a.begin, b.begin))
 	})
-	for i := range sr.rows {
+	for _, i := range order {
 		r := &sr.rows[i]
 		for j, v := range [...]string{r.bc.processID, r.bc.streamID, r.bc.blockID} {
 			c.dict(j, v)
@@ -122,6 +128,7 @@ func (l *Lakehouse) appendOtelSpansBlock(ctx context.Context, s *sink, b catalog
 		s.pending = sr
 	}
 	n := len(sr.rows)
+	sr.rows = slices.Grow(sr.rows, min(max(int(b.NbObjects), 0), maxPresizedRows))
 	if sr.rows, err = decodeOTLPSpans(data, newBlockContext(b, m), sr.rows); err != nil {
 		return fmt.Errorf("block %s: %w", b.BlockID, err)
 	}
