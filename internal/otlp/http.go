@@ -3,6 +3,7 @@ package otlp
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -54,7 +55,7 @@ func (r *Receiver) Handler(s Signal) http.Handler {
 			r.fail(w, req, isJSON, err)
 			return
 		}
-		rej, err := r.exportBody(req, s, body, isJSON)
+		rej, err := r.exportBody(req.Context(), s, body, isJSON)
 		if err != nil {
 			r.fail(w, req, isJSON, err)
 			return
@@ -75,8 +76,7 @@ func (r *Receiver) Handler(s Signal) http.Handler {
 }
 
 // exportBody decodes body, a request of signal s, and stores it.
-func (r *Receiver) exportBody(req *http.Request, s Signal, body []byte, isJSON bool) (rejection, error) {
-	ctx := req.Context()
+func (r *Receiver) exportBody(ctx context.Context, s Signal, body []byte, isJSON bool) (rejection, error) {
 	raw := body
 	if isJSON {
 		raw = nil
