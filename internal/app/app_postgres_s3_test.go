@@ -34,4 +34,5 @@ func TestEndToEndPostgresS3(t *testing.T) {
 		}
 	})
 	checkLogScenario(t, a)
+	checkOTLPScenario(t, a, "otlp-pg-s3", httpExporters)
 }

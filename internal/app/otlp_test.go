@@ -198,13 +198,21 @@ func TestOTLPExporters(t *testing.T) {
 		{"grpc", grpcExporters},
 	} {
 		t.Run(tc.transport, func(t *testing.T) {
-			sent := sendOTLP(t, tc.exporters(t, a), "otlp-test-"+tc.transport)
-			checkOTLPProcess(t, a, sent)
-			checkOTLPSpans(t, a, sent)
-			checkOTLPLogs(t, a, sent)
-			checkOTLPMetrics(t, a, sent)
+			checkOTLPScenario(t, a, "otlp-test-"+tc.transport, tc.exporters)
 		})
 	}
+}
+
+// checkOTLPScenario sends the OTLP fixture as service through the
+// exporters and checks every view holds it. Every topology (SQLite +
+// folder, PostgreSQL + S3) runs it.
+func checkOTLPScenario(t *testing.T, a *App, service string, exporters func(*testing.T, *App) otlpExporters) {
+	t.Helper()
+	sent := sendOTLP(t, exporters(t, a), service)
+	checkOTLPProcess(t, a, sent)
+	checkOTLPSpans(t, a, sent)
+	checkOTLPLogs(t, a, sent)
+	checkOTLPMetrics(t, a, sent)
 }
 
 // checkOTLPProcess checks the process made of the resource: its id is
