@@ -171,8 +171,11 @@ func bench(ctx context.Context, cfg config, out io.Writer) error {
 	wg.Wait()
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	var shutdownErr error
 	for _, c := range clients {
-		c.shutdown(sctx)
+		if err := c.shutdown(sctx); err != nil && shutdownErr == nil {
+			shutdownErr = err
+		}
 	}
 	n := a1 - a0
 	transport := "http"
@@ -184,6 +187,10 @@ func bench(ctx context.Context, cfg config, out io.Writer) error {
 	fmt.Fprintf(out, "client CPU: %.1f s\n", (self1 - self0).Seconds())
 	if cfg.serverPID != 0 && cpu1 > cpu0 {
 		fmt.Fprintf(out, "server CPU: %.2f s: %.0f records per server core-second\n", (cpu1 - cpu0).Seconds(), float64(n)/(cpu1-cpu0).Seconds())
+	}
+	fmt.Fprintf(out, "whole run, with the final flush: %d records acknowledged (%d failed)\n", acked.Load(), failed.Load())
+	if shutdownErr != nil {
+		return fmt.Errorf("flush at shutdown: %w", shutdownErr)
 	}
 	return nil
 }
