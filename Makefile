@@ -28,6 +28,9 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./telemetry/traceparent/
 	go test -run '^$$' -fuzz FuzzParseBearer -fuzztime 20s ./internal/auth/
 	go test -run '^$$' -fuzz FuzzOIDCToken -fuzztime 20s ./internal/auth/
+	go test -run '^$$' -fuzz FuzzHTTP -fuzztime 20s ./internal/otlp/
+	go test -run '^$$' -fuzz FuzzDecodeOTLP -fuzztime 20s ./internal/lakehouse/
+	go test -run '^$$' -fuzz FuzzDecode -fuzztime 20s ./internal/bloom/
 
 serve:
 	go run ./cmd/micromegas serve

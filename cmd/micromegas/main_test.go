@@ -29,7 +29,7 @@ func serveForTest(t *testing.T) (ingestion, flightsql string) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--data-dir", dataDir, "--ingestion-addr", "127.0.0.1:0",
-			"--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--log-level", "warn"}, pw, io.Discard)
+			"--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0", "--log-level", "warn"}, pw, io.Discard)
 		pw.Close()
 	}()
 	t.Cleanup(func() {

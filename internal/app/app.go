@@ -25,6 +25,7 @@ import (
 	"github.com/micromegas-go/micromegas/internal/ingest"
 	"github.com/micromegas-go/micromegas/internal/lakehouse"
 	"github.com/micromegas-go/micromegas/internal/maintenance"
+	"github.com/micromegas-go/micromegas/internal/otlp"
 	"github.com/micromegas-go/micromegas/internal/web"
 )
 
@@ -47,6 +48,10 @@ type Config struct {
 	// WebAddr is the listen address of the HTTP query API (internal/web);
 	// port 0 picks a free port.
 	WebAddr string
+	// OTLPGRPCAddr is the listen address of the OTLP/gRPC receiver
+	// (internal/otlp; OTLP/HTTP is served on IngestionAddr); port 0 picks
+	// a free port.
+	OTLPGRPCAddr string
 	// Maintenance runs the maintenance daemon (materialization,
 	// compaction, retention) in this process; serve turns it on.
 	Maintenance bool
@@ -87,6 +92,7 @@ const (
 	DefaultIngestionAddr = ingest.DefaultAddr
 	DefaultFlightSQLAddr = "127.0.0.1:50051"
 	DefaultWebAddr       = web.DefaultAddr
+	DefaultOTLPGRPCAddr  = otlp.DefaultGRPCAddr
 )
 
 // App is a running server.
@@ -100,6 +106,7 @@ type App struct {
 	ingest    *ingest.Server
 	flightsql *flightsql.Server
 	web       *web.Server
+	otlpGRPC  *otlp.GRPCServer
 	authn     *auth.Authenticator
 	audit     *auth.Auditor
 	keys      *auth.CatalogKeys // nil without authentication
@@ -122,6 +129,9 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	if cfg.WebAddr == "" {
 		cfg.WebAddr = DefaultWebAddr
+	}
+	if cfg.OTLPGRPCAddr == "" {
+		cfg.OTLPGRPCAddr = DefaultOTLPGRPCAddr
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -175,20 +185,32 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if cfg.MaintenanceOnly {
 		return a, nil
 	}
-	if err := a.setupAuth(ctx, map[string]string{"ingestion": cfg.IngestionAddr, "flightsql": cfg.FlightSQLAddr, "web": cfg.WebAddr}); err != nil {
+	if err := a.setupAuth(ctx, map[string]string{"ingestion": cfg.IngestionAddr, "flightsql": cfg.FlightSQLAddr,
+		"web": cfg.WebAddr, "otlp-grpc": cfg.OTLPGRPCAddr}); err != nil {
 		return a, err
 	}
 	tlsCfg, err := auth.ServerTLS(cfg.Auth.TLSCert, cfg.Auth.TLSKey)
 	if err != nil {
 		return a, err
 	}
+	receiver, err := otlp.New(otlp.Options{Catalog: a.catalog, Blobs: a.blobs, Logger: a.log})
+	if err != nil {
+		return a, err
+	}
 	if a.ingest, err = ingest.New(ingest.Options{
-		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log,
+		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log, Routes: receiver.Routes(),
 		Middleware: cfg.traceHTTP(a.authn.Middleware(auth.ScopeIngest)), TLS: tlsCfg,
 	}); err != nil {
 		return a, err
 	}
 	if err = a.ingest.Start(ctx); err != nil {
+		return a, err
+	}
+	a.otlpGRPC = otlp.NewGRPCServer(receiver, otlp.GRPCOptions{
+		Addr: cfg.OTLPGRPCAddr, Logger: a.log, TLS: tlsCfg,
+		UnaryInterceptors: cfg.traceUnary(a.authn.UnaryInterceptor(auth.ScopeIngest)),
+	})
+	if err = a.otlpGRPC.Start(ctx); err != nil {
 		return a, err
 	}
 	q := querier{lake: a.lake, ingester: ingester{catalog: a.catalog, blobs: a.blobs}, audit: a.audit}
@@ -275,6 +297,15 @@ func (a *App) IngestionAddr() net.Addr {
 	return a.ingest.Addr()
 }
 
+// OTLPGRPCAddr is the address the OTLP/gRPC receiver listens on (nil
+// when it does not run).
+func (a *App) OTLPGRPCAddr() net.Addr {
+	if a.otlpGRPC == nil {
+		return nil
+	}
+	return a.otlpGRPC.Addr()
+}
+
 // FlightSQLAddr is the address the FlightSQL service listens on (nil when
 // it does not run).
 func (a *App) FlightSQLAddr() net.Addr {
@@ -302,6 +333,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	if a.ingest != nil {
 		errs = append(errs, a.ingest.Shutdown(ctx))
+	}
+	if a.otlpGRPC != nil {
+		errs = append(errs, a.otlpGRPC.Shutdown(ctx))
 	}
 	if a.web != nil {
 		errs = append(errs, a.web.Shutdown(ctx))

@@ -20,6 +20,7 @@ func TestEndToEndPostgresS3(t *testing.T) {
 		IngestionAddr:       "127.0.0.1:0",
 		FlightSQLAddr:       "127.0.0.1:0",
 		WebAddr:             "127.0.0.1:0",
+		OTLPGRPCAddr:        "127.0.0.1:0",
 	}
 	a, err := Start(context.Background(), cfg)
 	if err != nil {
@@ -33,4 +34,5 @@ func TestEndToEndPostgresS3(t *testing.T) {
 		}
 	})
 	checkLogScenario(t, a)
+	checkOTLPScenario(t, a, "otlp-pg-s3", httpExporters)
 }

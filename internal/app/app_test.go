@@ -24,7 +24,7 @@ func startApp(t *testing.T) *App {
 	// The tests' fixtures send this process's telemetry to the server:
 	// the server's own request spans would mix with what they count.
 	a, err := Start(ctx, Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0",
-		NoSelfTrace: true})
+		OTLPGRPCAddr: "127.0.0.1:0", NoSelfTrace: true})
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}

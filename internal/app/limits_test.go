@@ -33,7 +33,7 @@ func TestEngineOptionsDefaults(t *testing.T) {
 // fail with an error saying so while the server keeps answering.
 func TestQueryLimits(t *testing.T) {
 	a, err := Start(context.Background(), Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0",
-		WebAddr: "127.0.0.1:0", QueryTimeout: time.Second, QueryMemory: "64MB", QueryTempSize: "1MB", MaxConcurrentQueries: 2})
+		WebAddr: "127.0.0.1:0", OTLPGRPCAddr: "127.0.0.1:0", QueryTimeout: time.Second, QueryMemory: "64MB", QueryTempSize: "1MB", MaxConcurrentQueries: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,6 +68,16 @@ type Stream struct {
 // Micromegas transit encoding. OTLP streams use "otlp/v1/logs" and the like.
 const DefaultStreamFormat = "micromegas-transit"
 
+// Formats of the streams of OpenTelemetry data (package otlp): each block
+// is the protobuf encoding of an OTLP export request of that signal
+// (ExportLogsServiceRequest, ExportMetricsServiceRequest,
+// ExportTraceServiceRequest) holding the resources of one process.
+const (
+	FormatOTLPLogs    = "otlp/v1/logs"
+	FormatOTLPMetrics = "otlp/v1/metrics"
+	FormatOTLPTraces  = "otlp/v1/traces"
+)
+
 // Block is the metadata of one block of events; its payload is in the
 // object store at blobs/{ProcessID}/{StreamID}/{BlockID}.
 type Block struct {

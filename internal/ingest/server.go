@@ -42,8 +42,11 @@ type Options struct {
 	// or credentials); nil discards.
 	Logger *slog.Logger
 	// Middleware wraps every route but /health and /ready (and paths no
-	// route matches): it is where authentication plugs in.
+	// route matches), Routes included: it is where authentication plugs in.
 	Middleware func(http.Handler) http.Handler
+	// Routes are more ingestion routes by ServeMux pattern (the OTLP
+	// receiver's "POST /v1/logs" and the like), served behind Middleware.
+	Routes map[string]http.Handler
 	// TLS, when not nil, serves HTTPS with this configuration.
 	TLS *tls.Config
 	// MaxBodyBytes is the largest accepted body (default
@@ -104,6 +107,9 @@ func (s *Server) Handler() http.Handler {
 	routes.Handle("POST /ingestion/insert_process", s.route(s.insertProcess))
 	routes.Handle("POST /ingestion/insert_stream", s.route(s.insertStream))
 	routes.Handle("POST /ingestion/insert_block", s.route(s.insertBlock))
+	for pattern, h := range s.opts.Routes {
+		routes.Handle(pattern, h)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")

@@ -15,6 +15,7 @@ import (
 	"github.com/micromegas-go/micromegas/internal/cputime"
 	"github.com/micromegas-go/micromegas/internal/engine"
 	"github.com/micromegas-go/micromegas/internal/lakehouse/lakehousetest"
+	"github.com/micromegas-go/micromegas/internal/otlp"
 )
 
 // Benchmarks of the lakehouse (docs/benchmarks.md, "Lakehouse"):
@@ -122,16 +123,19 @@ func benchEvents() int {
 // stored bytes per event, raw and as Parquet.
 func BenchmarkETL(b *testing.B) {
 	const n = 200_000
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
-		view string
-		gen  func(*testLake)
+		name, view string
+		gen        func(*testLake)
 	}{
-		{LogEntriesView, func(tl *testLake) { genLogs(b, tl, n) }},
-		{MeasuresView, func(tl *testLake) { genMetrics(b, tl, n) }},
-		{MeasureStatsView, func(tl *testLake) { genMetrics(b, tl, n) }},
-		{ThreadSpansView, func(tl *testLake) { genSpans(b, tl, n) }},
+		{LogEntriesView, LogEntriesView, func(tl *testLake) { genLogs(b, tl, n) }},
+		{MeasuresView, MeasuresView, func(tl *testLake) { genMetrics(b, tl, n) }},
+		{MeasureStatsView, MeasureStatsView, func(tl *testLake) { genMetrics(b, tl, n) }},
+		{ThreadSpansView, ThreadSpansView, func(tl *testLake) { genSpans(b, tl, n) }},
+		{"otlp/" + LogEntriesView, LogEntriesView, func(tl *testLake) { genOTLP(b, tl, otlp.Logs, n, day, time.Hour) }},
+		{"otlp/" + OtelSpansView, OtelSpansView, func(tl *testLake) { genOTLP(b, tl, otlp.Traces, n, day, time.Hour) }},
 	} {
-		b.Run(c.view, func(b *testing.B) {
+		b.Run(c.name, func(b *testing.B) {
 			tl := newTestLake(b)
 			c.gen(tl)
 			ctx := context.Background()

@@ -4,15 +4,20 @@
 // # Views (spec 5.2)
 //
 // Global tables: blocks (every block joined with its stream and process),
-// log_entries, measures and log_stats (materialized partitions), and
+// log_entries, measures, log_stats, measure_stats and otel_spans
+// (materialized partitions), and
 // processes and streams (SQL over blocks, computed per query: one GROUP BY
 // over a row per block, cheap next to the event views, so they are not
 // materialized).
 // Through view_instance(view_set, id): log_entries, measures,
-// async_events and goroutine_states (the execution-trace snapshots of the
-// flight recorder, goroutines.go) of one process, thread_spans of one
-// thread stream (call trees rebuilt from begin/end events), all converted
-// just in time.
+// otel_spans, async_events and goroutine_states (the execution-trace
+// snapshots of the flight recorder, goroutines.go) of one process,
+// thread_spans of one thread stream (call trees rebuilt from begin/end
+// events), all converted just in time. Blocks are converted by the format of their stream: transit
+// blocks through their type metadata, OTLP export requests (otlp.go)
+// into the same log_entries, log_stats, measures and measure_stats rows
+// and into otel_spans, whose files are sorted by trace id and carry a
+// Bloom filter of their trace ids (tracefilter.go).
 // Properties are the text of JSON objects (props.go); strings (properties
 // included) are dictionary-encoded in
 // the files where spec 5.2 says so (dict16, log_stats included, and in

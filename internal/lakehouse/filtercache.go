@@ -4,84 +4,118 @@ import (
 	"container/list"
 	"sync"
 
+	"github.com/micromegas-go/micromegas/internal/bloom"
 	"github.com/micromegas-go/micromegas/internal/engine"
 	"github.com/micromegas-go/micromegas/internal/ngram"
 )
 
-// maxCachedFilters bounds the msg trigram filters kept in memory (128
-// bytes to 64 KiB each): 512 take at most 32 MiB.
+// maxCachedFilters bounds the filters of one kind kept in memory: 512
+// msg trigram filters (128 bytes to 64 KiB each) take at most 32 MiB.
 const maxCachedFilters = 512
 
-// filterCache keeps the decoded msg trigram filters of partition files
-// by object key, least recently used evicted first. Partition files are
-// immutable, so an entry never goes stale; a nil filter records a file
-// without one.
-type filterCache struct {
+// maxCachedTraceFilterBytes bounds the trace id filters kept in memory
+// (up to 2 MiB each).
+const maxCachedTraceFilterBytes = 64 << 20
+
+// filterCache keeps the decoded filters of partition files by object
+// key, least recently used evicted first, at most maxCachedFilters of
+// them and, when size is set, at most maxBytes of them. Partition files
+// are immutable, so an entry never goes stale; a nil filter records a
+// file without one.
+type filterCache[F comparable] struct {
+	size     func(F) int // nil: entries count for nothing
+	maxBytes int
+
 	mu      sync.Mutex
-	entries map[string]*list.Element // values are *filterEntry
+	entries map[string]*list.Element // values are *filterEntry[F]
 	lru     list.List                // front = most recently used
+	bytes   int
 }
 
-type filterEntry struct {
-	key string
-	f   *ngram.Filter
+type filterEntry[F comparable] struct {
+	key  string
+	f    F
+	size int
 }
 
 // get returns the cached filter of key; known is false when the file
 // has not been read yet.
-func (c *filterCache) get(key string) (f *ngram.Filter, known bool) {
+func (c *filterCache[F]) get(key string) (f F, known bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.entries[key]
 	if !ok {
-		return nil, false
+		return f, false
 	}
 	c.lru.MoveToFront(el)
-	return el.Value.(*filterEntry).f, true
+	return el.Value.(*filterEntry[F]).f, true
 }
 
 // put caches the filter of key (nil: the file has none).
-func (c *filterCache) put(key string, f *ngram.Filter) {
+func (c *filterCache[F]) put(key string, f F) {
+	size := 0
+	var zero F
+	if c.size != nil && f != zero {
+		size = c.size(f)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
 		c.entries = map[string]*list.Element{}
 	}
 	if el, ok := c.entries[key]; ok {
-		el.Value.(*filterEntry).f = f
+		e := el.Value.(*filterEntry[F])
+		c.bytes += size - e.size
+		e.f, e.size = f, size
 		c.lru.MoveToFront(el)
-		return
+	} else {
+		c.entries[key] = c.lru.PushFront(&filterEntry[F]{key: key, f: f, size: size})
+		c.bytes += size
 	}
-	c.entries[key] = c.lru.PushFront(&filterEntry{key: key, f: f})
-	for c.lru.Len() > maxCachedFilters {
+	for c.lru.Len() > maxCachedFilters || (c.maxBytes > 0 && c.bytes > c.maxBytes && c.lru.Len() > 1) {
 		el := c.lru.Back()
+		e := el.Value.(*filterEntry[F])
 		c.lru.Remove(el)
-		delete(c.entries, el.Value.(*filterEntry).key)
+		delete(c.entries, e.key)
+		c.bytes -= e.size
 	}
 }
 
-// fileFilter returns the msg trigram filter of the partition file key,
-// whose local copy is at path: from the cache, else read from the file's
-// footer and cached. A file without a valid filter gives nil (it is read
-// whatever the needles).
-func (l *Lakehouse) fileFilter(key, path string) *ngram.Filter {
-	if f, known := l.filters.get(key); known {
+// cachedFilter returns the filter stored under metaKey in the footer of
+// the partition file key, whose local copy is at path: from the cache,
+// else read from the file, decoded and cached. A file without a valid
+// filter gives nil (it is read whatever the query asks).
+func cachedFilter[F comparable](l *Lakehouse, c *filterCache[F], key, path, metaKey string, decode func(string) (F, error)) F {
+	if f, known := c.get(key); known {
 		return f
 	}
-	v, ok, err := engine.ReadKeyValue(path, msgTrigramsKey)
+	var zero F
+	v, ok, err := engine.ReadKeyValue(path, metaKey)
 	if err != nil {
-		l.log.Debug("msg trigram filter not read", "file", key, "err", err)
-		return nil // not cached: DuckDB reports a bad file
+		l.log.Debug("file filter not read", "file", key, "filter", metaKey, "err", err)
+		return zero // not cached: DuckDB reports a bad file
 	}
-	var f *ngram.Filter
+	f := zero
 	if ok {
-		if f, err = ngram.Decode(v); err != nil {
-			l.log.Warn("bad msg trigram filter", "file", key, "err", err)
-			f = nil
+		if f, err = decode(v); err != nil {
+			l.log.Warn("bad file filter", "file", key, "filter", metaKey, "err", err)
+			f = zero
 		}
 	}
-	l.filters.put(key, f)
+	c.put(key, f)
 	return f
+}
+
+// fileFilter returns the msg trigram filter of the partition file key
+// (see cachedFilter).
+func (l *Lakehouse) fileFilter(key, path string) *ngram.Filter {
+	return cachedFilter(l, &l.filters, key, path, msgTrigramsKey, ngram.Decode)
+}
+
+// traceFilter returns the trace id filter of the partition file key
+// (see cachedFilter).
+func (l *Lakehouse) traceFilter(key, path string) *bloom.Filter {
+	return cachedFilter(l, &l.traceFilters, key, path, traceIDsKey, bloom.Decode)
 }
 
 // mayHoldAll reports whether a file whose filter is f may hold rows

@@ -52,7 +52,7 @@ func TestSQLFunctions(t *testing.T) {
 	got = tl.rows(t, `SELECT view_set_name, has_view_maker, global_instance_available FROM list_view_sets() ORDER BY 1`, QueryOptions{})
 	wantRows(t, got, "async_events | true | false", "blocks | false | true", "goroutine_states | true | false", "log_entries | true | true", "log_stats | false | true",
 		"measure_stats | false | true",
-		"measures | true | true", "processes | false | true", "streams | false | true", "thread_spans | true | false")
+		"measures | true | true", "otel_spans | true | true", "processes | false | true", "streams | false | true", "thread_spans | true | false")
 
 	// get_payload returns the stored block.
 	got = tl.rows(t, `SELECT octet_length(get_payload(process_id, stream_id, block_id)) = payload_size FROM blocks LIMIT 1`, QueryOptions{})

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/micromegas-go/micromegas/internal/blobstore"
+	"github.com/micromegas-go/micromegas/internal/bloom"
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/engine"
+	"github.com/micromegas-go/micromegas/internal/ngram"
 )
 
 // Options configures a Lakehouse.
@@ -54,8 +56,10 @@ type Lakehouse struct {
 	opts  Options
 	log   *slog.Logger
 	cache *fileCache
-	// filters are the msg trigram filters of partition files read so far.
-	filters filterCache
+	// filters are the msg trigram filters of partition files read so far,
+	// traceFilters their trace id filters.
+	filters      filterCache[*ngram.Filter]
+	traceFilters filterCache[*bloom.Filter]
 
 	jitMu sync.Mutex // one just-in-time update at a time in this process
 
@@ -109,6 +113,7 @@ func New(opts Options) (*Lakehouse, error) {
 		return nil, fmt.Errorf("lakehouse: %w", err)
 	}
 	l := &Lakehouse{opts: opts, log: opts.Logger, cache: cache}
+	l.traceFilters.size, l.traceFilters.maxBytes = (*bloom.Filter).Size, maxCachedTraceFilterBytes
 	if err := l.registerScalars(context.Background()); err != nil {
 		return nil, fmt.Errorf("lakehouse: %w", err)
 	}

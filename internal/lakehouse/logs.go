@@ -18,6 +18,9 @@ type logRow struct {
 	level      int32
 	msg        string
 	properties map[string]string
+	// propsText, when set, is the properties already as stored
+	// (props.go), and properties is unused.
+	propsText string
 }
 
 // blockContext is what a block's rows share.
@@ -56,7 +59,7 @@ func (bc *blockContext) appendCommon(c cols, n int) {
 // appendLogBlock decodes a log block and appends its entries; on error
 // nothing of the block is appended.
 func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
-	rows, err := blockRows(ctx, l, b, m, logRowFromObject)
+	rows, err := l.logRows(ctx, b, m)
 	if err != nil {
 		return err
 	}
@@ -74,7 +77,11 @@ func (l *Lakehouse) appendLogBlock(ctx context.Context, s *sink, b catalog.Block
 		c.dict(8, r.target)
 		levels.UnsafeAppend(r.level)
 		msgs.Append(r.msg)
-		c.props(11, r.properties)
+		if r.propsText != "" {
+			c.dict(11, r.propsText)
+		} else {
+			c.props(11, r.properties)
+		}
 		s.noteRow(r.time, r.time)
 	}
 	c.dictN(12, bc.processProps, len(rows))

@@ -41,7 +41,7 @@ type logStatsKey struct {
 // nothing of the block is appended. Keys repeat across blocks: readers
 // sum them (logStatsSQL).
 func (l *Lakehouse) appendLogStatsBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
-	rows, err := blockRows(ctx, l, b, m, logRowFromObject)
+	rows, err := l.logRows(ctx, b, m)
 	if err != nil {
 		return err
 	}
@@ -111,8 +111,11 @@ func (v *viewSet) queryTables(t engine.Table, keysRepeat bool) []engine.Table {
 // mergeQuery returns the query merging the partitions of v read as the
 // table source.
 func (v *viewSet) mergeQuery(source string) string {
-	if v.merge != "" {
+	switch {
+	case v.merge != "":
 		return fmt.Sprintf(v.merge, source)
+	case v.order != "":
+		return "SELECT * FROM " + source + " ORDER BY " + v.order
 	}
 	return "SELECT * FROM " + source
 }
@@ -121,7 +124,8 @@ func (v *viewSet) mergeQuery(source string) string {
 // and writes its rows as the file of a global partition beginning at
 // begin, with the dictionary-encoded string columns of v's schema
 // (dictWriter) and, for log_entries, the msg trigram filter
-// (msgfilter.go); it returns the file's key, size and row count.
+// (msgfilter.go), for otel_spans the trace id filter (tracefilter.go);
+// it returns the file's key, size and row count.
 func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Time, query string, files []string) (string, int64, int64, error) {
 	rdr, err := l.opts.Engine.Query(ctx, query, []engine.Table{{Name: "merge_source", Files: files}})
 	if err != nil {
@@ -134,8 +138,10 @@ func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Tim
 		var pw *engine.ParquetWriter
 		var dw *dictWriter
 		var tg *msgTrigrams
+		var ti *traceIDs
 		dw = newDictWriter(rdr.Schema(), v.schema, func(rec arrow.RecordBatch) error {
 			tg.add(rec)
+			ti.add(rec)
 			if dw.conv { // records of their own dictionaries: a row group each
 				return pw.WriteRowGroup(rec)
 			}
@@ -143,6 +149,7 @@ func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Tim
 		})
 		defer dw.Release()
 		tg = newMsgTrigrams(v.name, dw.schema)
+		ti = newTraceIDs(v.name, dw.schema, 0)
 		pw, err := engine.NewParquetWriter(w, dw.schema)
 		if err != nil {
 			return err
@@ -162,6 +169,10 @@ func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Tim
 			return err
 		}
 		if err := tg.store(pw); err != nil {
+			pw.Close()
+			return err
+		}
+		if err := ti.store(pw); err != nil {
 			pw.Close()
 			return err
 		}

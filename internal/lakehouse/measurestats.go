@@ -86,6 +86,22 @@ func (ms *measureStats) add(t int64, name, target, unit string, v float64) {
 	r.sketch.Add(v)
 }
 
+// addSketch adds the values of a histogram's buckets, at its time.
+func (ms *measureStats) addSketch(h histogramRow) {
+	if h.sketch.Count == 0 {
+		return
+	}
+	k := measureStatsKey{bin: floorBin(h.time, int64(logStatsBin)), name: h.name, target: h.target, unit: h.unit}
+	r := ms.sums[k]
+	if r == nil {
+		r = &measureStatsRow{}
+		ms.sums[k] = r
+		ms.keys = append(ms.keys, k)
+	}
+	r.sum += h.sum
+	r.sketch.Merge(&h.sketch)
+}
+
 // appendTo appends the rows of process processID, keys in order, to s.
 func (ms *measureStats) appendTo(s *sink, processID string) {
 	slices.SortFunc(ms.keys, func(a, b measureStatsKey) int {
@@ -123,16 +139,19 @@ func (ms *measureStats) appendTo(s *sink, processID string) {
 }
 
 // appendMeasureStatsBlock decodes a metrics block and appends one row
-// per minute and metric of its values; on error nothing of the block is
-// appended.
+// per minute and metric of its values (and of the buckets of the OTLP
+// histograms it holds); on error nothing of the block is appended.
 func (l *Lakehouse) appendMeasureStatsBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
-	rows, err := blockRows(ctx, l, b, m, measureRowFromObject)
+	rows, hists, err := l.measureRows(ctx, b, m)
 	if err != nil {
 		return err
 	}
 	ms := newMeasureStats()
 	for _, r := range rows {
 		ms.add(r.time, r.name, r.target, r.unit, r.value)
+	}
+	for _, h := range hists {
+		ms.addSketch(h)
 	}
 	ms.appendTo(s, m.process.ProcessID)
 	return nil

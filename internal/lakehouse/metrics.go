@@ -17,6 +17,9 @@ type measureRow struct {
 	target, name, unit string
 	value              float64
 	properties         map[string]string
+	// propsText, when set, is the properties already as stored
+	// (props.go), and properties is unused.
+	propsText string
 }
 
 // measureRowFromObject maps one decoded metric event to a row (spec 5.2):
@@ -81,7 +84,7 @@ func measureRowFromObject(obj *transit.Object, conv timeConverter) (r measureRow
 // appendMetricsBlock decodes a metrics block and appends its values; on
 // error nothing of the block is appended.
 func (l *Lakehouse) appendMetricsBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
-	rows, err := blockRows(ctx, l, b, m, measureRowFromObject)
+	rows, _, err := l.measureRows(ctx, b, m)
 	if err != nil {
 		return err
 	}
@@ -98,7 +101,11 @@ func (l *Lakehouse) appendMetricsBlock(ctx context.Context, s *sink, b catalog.B
 			c.dict(8+i, v)
 		}
 		values.UnsafeAppend(r.value)
-		c.props(12, r.properties)
+		if r.propsText != "" {
+			c.dict(12, r.propsText)
+		} else {
+			c.props(12, r.properties)
+		}
 		s.noteRow(r.time, r.time)
 	}
 	c.dictN(13, bc.processProps, len(rows))

@@ -26,15 +26,17 @@ func encodeSourceCount(n int64) []byte { return binary.LittleEndian.AppendUint64
 
 // writePartition writes the rows of s as a Parquet file (none when there
 // are no rows; sink.write cuts its row groups), with the msg trigram
-// filter of log_entries files (msgfilter.go), and commits the partition [begin, end), replacing the
+// filter of log_entries files (msgfilter.go) and the trace id filter of
+// otel_spans files (tracefilter.go), and commits the partition [begin, end), replacing the
 // partitions of the instance it contains.
 func (l *Lakehouse) writePartition(ctx context.Context, v *viewSet, instance string, begin, end time.Time, s *sink) (catalog.Partition, error) {
 	p := newPartition(v, instance, begin, end, s.sources, s.rows)
 	if s.rows > 0 {
 		key := partitionKey(v.name, instance, begin)
 		s.trigrams = newMsgTrigrams(v.name, s.schema)
+		s.traceIDs = newTraceIDs(v.name, s.schema, s.rows)
 		size, err := l.writeObject(ctx, key, s.writeParquet)
-		s.trigrams = nil
+		s.trigrams, s.traceIDs = nil, nil
 		if err != nil {
 			return p, err
 		}

@@ -126,6 +126,9 @@ type queryPlan struct {
 	// sqlNeedles are the substrings the SQL text's WHERE clauses require
 	// of the msg column of its tables, by table key (msgneedles.go).
 	sqlNeedles map[string][]string
+	// sqlIDs are the trace ids the SQL text's WHERE clauses require one
+	// of, by table key (traceneedles.go).
+	sqlIDs map[string][]string
 	// newest lists the files of each view newest first (fileorder.go).
 	newest bool
 }
@@ -275,7 +278,7 @@ func (q *queryPlan) viewInstance(ctx context.Context, c call, name string) (engi
 		}
 		return t, err
 	}
-	if _, err := q.addFiles(ctx, &t, v, parts, r, q.sqlNeedles[instanceKey(c)]); err != nil {
+	if _, err := q.addFiles(ctx, &t, v, parts, r, instanceKey(c)); err != nil {
 		return t, err
 	}
 	q.filter(&t, v)
@@ -324,7 +327,7 @@ func (q *queryPlan) partitionsAndTail(ctx context.Context, v *viewSet, t engine.
 		}
 	}
 	r := q.rangeFor(v.name)
-	kept, err := q.addFiles(ctx, &t, v, parts, r, q.sqlNeedles[v.name])
+	kept, err := q.addFiles(ctx, &t, v, parts, r, v.name)
 	if err != nil {
 		return t, false, err
 	}
@@ -380,14 +383,16 @@ func disjointEventRanges(parts []catalog.Partition) bool {
 }
 
 // addFiles adds the files of the partitions meeting the table's range
-// that may hold a msg containing every needle (their msg trigram filter
-// has every trigram of the needles, or they have no filter), and returns
-// those partitions.
+// that may hold a msg containing every needle of the table (key: its
+// msg trigram filter has every trigram of the needles, or it has no
+// filter) and one of the trace ids the table's rows must have (its trace
+// id filter may hold one, or it has none), and returns those partitions.
 // A partition whose events all lie inside the query_range headers goes to
 // t.Inside: the view's time filter (q.filter) holds for all of its rows,
 // so DuckDB need not evaluate it row by row. Files are added in event
 // time order (fileorder.go).
-func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, parts []catalog.Partition, r timeRange, needles []string) (kept []catalog.Partition, err error) {
+func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, parts []catalog.Partition, r timeRange, key string) (kept []catalog.Partition, err error) {
+	needles, ids := q.sqlNeedles[key], q.sqlIDs[key]
 	parts = slices.Clone(parts)
 	sortByEventTime(parts, q.newest)
 	for _, p := range parts {
@@ -402,11 +407,17 @@ func (q *queryPlan) addFiles(ctx context.Context, t *engine.Table, v *viewSet, p
 				continue // not even fetched
 			}
 		}
+		if len(ids) > 0 {
+			if f, known := q.l.traceFilters.get(p.FilePath); known && !mayHoldAny(f, ids) {
+				continue
+			}
+		}
 		path, release, err := q.l.localFile(ctx, p.FilePath)
 		if err != nil {
 			return nil, err
 		}
-		if len(needles) > 0 && !mayHoldAll(q.l.fileFilter(p.FilePath, path), needles) {
+		if (len(needles) > 0 && !mayHoldAll(q.l.fileFilter(p.FilePath, path), needles)) ||
+			(len(ids) > 0 && !mayHoldAny(q.l.traceFilter(p.FilePath, path), ids)) {
 			release()
 			continue
 		}

@@ -23,6 +23,12 @@ type sink struct {
 	// trigrams, when set, makes writeParquet store the msg trigram
 	// filter of the rows (msgfilter.go).
 	trigrams *msgTrigrams
+	// traceIDs, when set, makes writeParquet store the Bloom filter of
+	// the rows' trace ids (tracefilter.go).
+	traceIDs *traceIDs
+	// pending, when set, holds rows kept out of the columns until write
+	// appends them (otel_spans sorts its rows by trace id: spanRows).
+	pending interface{ flush(c cols) }
 }
 
 func newSink(schema *arrow.Schema) *sink {
@@ -55,11 +61,15 @@ func (s *sink) writeParquet(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := s.write(s.trigrams.wrap(pw.WriteRowGroup)); err != nil {
+	if err := s.write(s.traceIDs.wrap(s.trigrams.wrap(pw.WriteRowGroup))); err != nil {
 		pw.Close()
 		return err
 	}
 	if err := s.trigrams.store(pw); err != nil {
+		pw.Close()
+		return err
+	}
+	if err := s.traceIDs.store(pw); err != nil {
 		pw.Close()
 		return err
 	}

@@ -263,13 +263,17 @@ func cut(over []*dictRows, start, n int) int {
 	return end
 }
 
-// write passes the rows appended so far to put as record batches of at
+// write passes the rows appended so far (the pending ones first
+// appended) to put as record batches of at
 // most engine.RowGroupRows rows, each meant to be a row group of its own,
 // and resets the sink's columns. put must not keep a record without
 // retaining it. A dictionary column gets one dictionary for all records
 // when its strings fit Int16 indices, else one per record, records being
 // cut early so that each dictionary fits.
 func (s *sink) write(put func(arrow.RecordBatch) error) error {
+	if s.pending != nil {
+		s.pending.flush(s.c)
+	}
 	n, err := s.c.len()
 	if err != nil {
 		return fmt.Errorf("sink: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/micromegas-go/micromegas/internal/blobstore"
 	"github.com/micromegas-go/micromegas/internal/catalog"
@@ -47,6 +48,11 @@ func (s *sources) get(ctx context.Context, b catalog.Block) (*streamMeta, error)
 		return nil, fmt.Errorf("process %s: %w", st.ProcessID, err)
 	}
 	m := &streamMeta{stream: st, process: proc, streamProps: propsJSON(st.Properties), processProps: propsJSON(proc.Properties)}
+	if isOTLP(st) { // no transit metadata; times are nanoseconds
+		m.conv = newTimeConverter(proc.StartTime, proc.StartTime.UnixNano(), int64(time.Second))
+		s.streams[b.StreamID] = m
+		return m, nil
+	}
 	if m.depUDTs, err = transit.DecodeUDTs(st.DependenciesMetadata); err != nil {
 		return nil, fmt.Errorf("stream %s: %w", st.StreamID, err)
 	}

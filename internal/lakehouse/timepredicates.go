@@ -48,7 +48,7 @@ type timeColumn struct{ lower, upper bool }
 // timeColumns are the time columns of each view whose comparisons prune
 // partitions, following the event-time range the sink records for a row
 // (noteRow): log_entries, measures and async_events record [time, time];
-// thread_spans and goroutine_states [begin, end]; blocks [begin_time, max(end_time,
+// thread_spans, goroutine_states and otel_spans [begin, end]; blocks [begin_time, max(end_time,
 // insert_time)]; log_stats [time_bin, time_bin + 1 minute) (a bin
 // counts events anywhere in its minute). Every row of a log_stats key
 // (which queries sum across partitions) lies in a partition meeting its
@@ -61,6 +61,7 @@ var timeColumns = map[string]map[string]timeColumn{
 	MeasureStatsView:    {"time_bin": {lower: true, upper: true}},
 	ThreadSpansView:     {"end": {lower: true}, "begin": {upper: true}},
 	GoroutineStatesView: {"end": {lower: true}, "begin": {upper: true}},
+	OtelSpansView:       {"end": {lower: true}, "begin": {upper: true}},
 	BlocksView:          {"end_time": {lower: true}, "insert_time": {lower: true}, "begin_time": {upper: true}},
 }
 
@@ -77,10 +78,13 @@ type boundExpr struct {
 type boundExprs struct {
 	lower, upper []boundExpr
 	needles      []string
+	// ids are the trace ids one of which every row must have
+	// (traceneedles.go).
+	ids []string
 }
 
 func (b boundExprs) empty() bool {
-	return len(b.lower) == 0 && len(b.upper) == 0 && len(b.needles) == 0
+	return len(b.lower) == 0 && len(b.upper) == 0 && len(b.needles) == 0 && len(b.ids) == 0
 }
 
 // instanceKey is the key of a view_instance call in the map returned by
@@ -113,7 +117,7 @@ func findTimeBounds(sql string, toks []token, calls []call) map[string]boundExpr
 		if len(refs) != 1 || isSymbol(toks, refs[0]-1, ".") {
 			continue
 		}
-		if b := whereBounds(sql, toks, depth, refs[0], refs[0]+1, v.name, cols, textColumns[v.name]); !b.empty() {
+		if b := whereBounds(sql, toks, depth, refs[0], refs[0]+1, v.name, cols, textColumns[v.name], idColumns[v.name]); !b.empty() {
 			out[v.name] = b
 		}
 	}
@@ -130,7 +134,7 @@ func findTimeBounds(sql string, toks []token, calls []call) map[string]boundExpr
 		if cols == nil || first < 0 || last < 0 {
 			continue
 		}
-		if b := whereBounds(sql, toks, depth, first, last+1, "", cols, textColumns[view]); !b.empty() {
+		if b := whereBounds(sql, toks, depth, first, last+1, "", cols, textColumns[view], idColumns[view]); !b.empty() {
 			out[instanceKey(c)] = b
 		}
 	}
@@ -140,8 +144,9 @@ func findTimeBounds(sql string, toks []token, calls []call) map[string]boundExpr
 // whereBounds finds the bounds on cols in the WHERE of the SELECT whose
 // FROM clause holds the table reference toks[first:next]; name is the
 // name the table can be qualified with when it has no alias ("" for none).
-// It also finds the needles of the text columns text (msgneedles.go).
-func whereBounds(sql string, toks []token, depth []int, first, next int, name string, cols map[string]timeColumn, text map[string]bool) boundExprs {
+// It also finds the needles of the text columns text (msgneedles.go)
+// and the values required of the id columns ids (traceneedles.go).
+func whereBounds(sql string, toks []token, depth []int, first, next int, name string, cols map[string]timeColumn, text, ids map[string]bool) boundExprs {
 	d := depth[first]
 	// The reference must start a FROM item: after FROM, JOIN or a comma.
 	prev := first - 1
@@ -219,7 +224,7 @@ func whereBounds(sql string, toks []token, depth []int, first, next int, name st
 	if alias != "" {
 		qual = alias
 	}
-	m := &boundMatcher{sql: sql, toks: toks, depth: depth, cols: cols, text: text, qual: qual, needQual: multi}
+	m := &boundMatcher{sql: sql, toks: toks, depth: depth, cols: cols, text: text, ids: ids, qual: qual, needQual: multi}
 	m.conjunction(where+1, end, d)
 	return m.out
 }
@@ -231,6 +236,7 @@ type boundMatcher struct {
 	depth    []int
 	cols     map[string]timeColumn
 	text     map[string]bool // the text columns whose needles are taken
+	ids      map[string]bool // the id columns whose required values are taken
 	qual     string          // the qualifier a column may carry ("" = none allowed)
 	needQual bool            // other tables share the FROM clause
 	out      boundExprs
@@ -273,7 +279,7 @@ func (m *boundMatcher) conjunct(a, b, d int) {
 		m.conjunction(a+1, b-1, d+1)
 		return
 	}
-	if m.needle(a, b) {
+	if m.needle(a, b) || m.traceIDs(a, b) {
 		return
 	}
 	// col BETWEEN lo AND hi

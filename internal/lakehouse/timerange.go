@@ -79,8 +79,9 @@ func (q *queryPlan) rangeFor(key string) timeRange {
 }
 
 // findSQLRanges sets q.sqlRanges from the time predicates of the query's
-// text (timepredicates.go), and q.sqlNeedles from its substring
-// predicates (msgneedles.go). The constants are evaluated by the engine in
+// text (timepredicates.go), q.sqlNeedles from its substring
+// predicates (msgneedles.go) and q.sqlIDs from its trace id equalities
+// (traceneedles.go). The constants are evaluated by the engine in
 // one SELECT, with the values of the parameter markers they hold bound
 // as the query binds them; when that fails the query is simply not
 // pruned (its own run reports the error).
@@ -98,6 +99,12 @@ func (q *queryPlan) findSQLRanges(ctx context.Context, toks []token, calls []cal
 				q.sqlNeedles = map[string][]string{}
 			}
 			q.sqlNeedles[key] = b.needles
+		}
+		if len(b.ids) > 0 {
+			if q.sqlIDs == nil {
+				q.sqlIDs = map[string][]string{}
+			}
+			q.sqlIDs[key] = b.ids
 		}
 	}
 	marks, err := findMarkers(toks)

@@ -59,6 +59,9 @@ type viewSet struct {
 	// notNull names the columns that hold no null (schema.go); results
 	// that read them unchanged declare them non-nullable.
 	notNull []string
+	// order, when set, is the ORDER BY of the merges of the view's
+	// partitions (otel_spans: by trace id).
+	order string
 }
 
 // sinkSchema returns the schema of the rows appendBlock makes.
@@ -104,6 +107,11 @@ var viewSets = []*viewSet{
 		appendBlock: (*Lakehouse).appendMeasureStatsBlock, timeFilter: logStatsFilter,
 		reaggregate: measureStatsSQL, merge: measureStatsMergeSQL, rowSchema: measureStatsRowSchema,
 		notNull: measureStatsNotNull,
+	},
+	{
+		name: OtelSpansView, schema: OtelSpansSchema, hash: []byte{1}, tag: "traces", global: true,
+		instance: perProcess, maxDelta: time.Hour, appendBlock: (*Lakehouse).appendOtelSpansBlock,
+		timeFilter: spanTimeFilter, rowsInEventRange: true, order: `trace_id, "begin"`,
 	},
 	{
 		name: ThreadSpansView, schema: ThreadSpansSchema, hash: []byte{1}, tag: "cpu", instance: perStream,

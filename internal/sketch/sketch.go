@@ -111,8 +111,12 @@ type Builder struct {
 }
 
 // Add counts v; NaN is ignored.
-func (b *Builder) Add(v float64) {
-	if math.IsNaN(v) {
+func (b *Builder) Add(v float64) { b.AddN(v, 1) }
+
+// AddN counts v n times (the n values of a histogram bucket); NaN and
+// n = 0 are ignored.
+func (b *Builder) AddN(v float64, n uint64) {
+	if math.IsNaN(v) || n == 0 {
 		return
 	}
 	if b.buckets == nil {
@@ -124,8 +128,8 @@ func (b *Builder) Add(v float64) {
 	if b.count == 0 || v > b.max {
 		b.max = v
 	}
-	b.count++
-	b.buckets[Key(v)]++
+	b.count += n
+	b.buckets[Key(v)] += n
 }
 
 // Merge adds the values of s.
