@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/micromegas-go/micromegas/internal/auth"
 	"github.com/micromegas-go/micromegas/internal/blobstore"
 	"github.com/micromegas-go/micromegas/internal/catalog"
