@@ -34,7 +34,7 @@ func TestServeTracesItself(t *testing.T) {
 	collector, collectorSQL := serveForTest(t)
 
 	cmd := exec.Command(os.Args[0], "serve", "--data-dir", t.TempDir(), "--ingestion-addr", "127.0.0.1:0",
-		"--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--log-level", "warn")
+		"--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0", "--log-level", "warn")
 	cmd.Env = append(os.Environ(), envTestMain+"=1", "MICROMEGAS_TELEMETRY_URL="+collector,
 		"MICROMEGAS_ENABLE_CPU_TRACING=true", "MICROMEGAS_FLUSH_PERIOD=1s")
 	stdout, err := cmd.StdoutPipe()

@@ -66,7 +66,7 @@ type ingestTarget struct {
 }
 
 func (tg *ingestTarget) start(b *testing.B) {
-	a, err := Start(context.Background(), Config{DataDir: b.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0",
+	a, err := Start(context.Background(), Config{DataDir: b.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", OTLPGRPCAddr: "127.0.0.1:0",
 		WebAddr: "127.0.0.1:0", Auth: tg.auth, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)

@@ -28,7 +28,7 @@ func TestListenRules(t *testing.T) {
 	if n := strings.Count(logs.String(), "authentication is off"); n != 1 {
 		t.Errorf("open loopback server: %d lines saying authentication is off, want 1:\n%s", n, logs.String())
 	}
-	cfg := Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "0.0.0.0:0", WebAddr: "127.0.0.1:0"}
+	cfg := Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "0.0.0.0:0", WebAddr: "127.0.0.1:0", OTLPGRPCAddr: "127.0.0.1:0"}
 	_, err := Start(context.Background(), cfg)
 	if !errors.Is(err, errNoAuth) {
 		t.Fatalf("public address without auth: %v, want a refusal", err)
@@ -47,7 +47,7 @@ func TestListenRules(t *testing.T) {
 	// Bootstrap: a key minted on the open local server configures
 	// authentication by itself once the server listens beyond the machine.
 	dataDir := t.TempDir()
-	local, err := Start(context.Background(), Config{DataDir: dataDir, IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0"})
+	local, err := Start(context.Background(), Config{DataDir: dataDir, IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", OTLPGRPCAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestListenRules(t *testing.T) {
 	if err := local.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	public := startWith(t, Config{DataDir: dataDir, IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "0.0.0.0:0", WebAddr: "127.0.0.1:0"})
+	public := startWith(t, Config{DataDir: dataDir, IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "0.0.0.0:0", WebAddr: "127.0.0.1:0", OTLPGRPCAddr: "127.0.0.1:0"})
 	if err := queryErr(dialWith(t, public, ""), "SELECT 1"); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("public server with a minted key, no token: %v, want Unauthenticated", err)
 	}
@@ -83,7 +83,7 @@ func TestListenRules(t *testing.T) {
 func TestRevokedKeyRefusedByEveryServer(t *testing.T) {
 	conn := pgtest.NewDatabase(t)
 	start := func() *App {
-		cfg := Config{DataDir: t.TempDir(), SQLConnectionString: conn, IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0",
+		cfg := Config{DataDir: t.TempDir(), SQLConnectionString: conn, IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", OTLPGRPCAddr: "127.0.0.1:0",
 			WebAddr: "127.0.0.1:0", Auth: AuthConfig{APIKeys: testKeys}}
 		return startWith(t, cfg)
 	}

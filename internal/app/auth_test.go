@@ -55,7 +55,7 @@ func (b *logBuffer) String() string {
 func startAuthApp(t *testing.T, ac AuthConfig) (*App, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
-	cfg := Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0",
+	cfg := Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", OTLPGRPCAddr: "127.0.0.1:0", WebAddr: "127.0.0.1:0",
 		Auth: ac, Logger: slog.New(slog.NewTextHandler(logs, nil))}
 	return startWith(t, cfg), logs
 }

@@ -32,8 +32,8 @@ func TestEngineOptionsDefaults(t *testing.T) {
 // timeout and one needing more memory than the limit, and checks both
 // fail with an error saying so while the server keeps answering.
 func TestQueryLimits(t *testing.T) {
-	a, err := Start(context.Background(), Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0",
-		WebAddr: "127.0.0.1:0", OTLPGRPCAddr: "127.0.0.1:0", QueryTimeout: time.Second, QueryMemory: "64MB", QueryTempSize: "1MB", MaxConcurrentQueries: 2})
+	a, err := Start(context.Background(), Config{DataDir: t.TempDir(), IngestionAddr: "127.0.0.1:0", FlightSQLAddr: "127.0.0.1:0", OTLPGRPCAddr: "127.0.0.1:0",
+		WebAddr: "127.0.0.1:0", QueryTimeout: time.Second, QueryMemory: "64MB", QueryTempSize: "1MB", MaxConcurrentQueries: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,6 +47,7 @@ var originalNotNull = map[string][]string{
 func TestGlobalViewSchemas(t *testing.T) {
 	a := startApp(t)
 	fx := emitTelemetry(t, a)
+	sendOTLP(t, httpExporters(t, a), "schema-check") // otel_spans
 	cl := newFlightClient(t, a.FlightSQLAddr().String())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

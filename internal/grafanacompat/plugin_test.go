@@ -315,7 +315,7 @@ func serve(t *testing.T) (flightAddr, ingestURL string) {
 	t.Cleanup(func() { os.RemoveAll(filepath.Dir(binary)) })
 	var stderr bytes.Buffer
 	cmd := exec.Command(binary, "serve", "--data-dir", t.TempDir(), "--ingestion-addr", "127.0.0.1:0",
-		"--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--log-level", "warn")
+		"--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0", "--log-level", "warn")
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
