@@ -2,6 +2,7 @@ package lakehouse
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,7 +23,7 @@ func TestExplainUnknownTable(t *testing.T) {
 		notWant []string
 	}{
 		{"typo of a table", duck("log_entriez", "pg_attribute"),
-			[]string{"log_entriez does not exist!", "Did you mean log_entries?", "The tables are blocks, log_entries, log_stats, measure_stats, measures, processes, streams.",
+			[]string{"log_entriez does not exist!", "Did you mean log_entries?", "The tables are " + strings.Join(globalNames(), ", ") + ".",
 				"view_instance('thread_spans', '<stream_id>')", "LINE 1: SELECT * FROM log_entriez", "^"},
 			[]string{"pg_attribute"}},
 		{"per-stream view", duck("thread_spans", "pg_prepared_statements"),
@@ -58,4 +59,16 @@ func TestExplainUnknownTable(t *testing.T) {
 			t.Errorf("explainUnknownTable(%v) = %v, want it unchanged", err, got)
 		}
 	}
+}
+
+// globalNames are the names of the global views, sorted.
+func globalNames() []string {
+	var names []string
+	for _, v := range Views() {
+		if v.Global {
+			names = append(names, v.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
