@@ -1,5 +1,5 @@
 // Package app assembles the roles of a Micromegas server (ingestion,
-// analytics over FlightSQL) from a Config, so that the command line and
+// analytics over FlightSQL and HTTP, maintenance) from a Config, so that the command line and
 // the end-to-end tests run the same system.
 package app
 
@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,8 @@ import (
 	"github.com/micromegas-go/micromegas/internal/catalog/sqlite"
 	"github.com/micromegas-go/micromegas/internal/engine"
 	"github.com/micromegas-go/micromegas/internal/flightsql"
+	"github.com/micromegas-go/micromegas/internal/health"
+	"github.com/micromegas-go/micromegas/internal/httpserve"
 	"github.com/micromegas-go/micromegas/internal/ingest"
 	"github.com/micromegas-go/micromegas/internal/lakehouse"
 	"github.com/micromegas-go/micromegas/internal/maintenance"
@@ -45,12 +48,14 @@ type Config struct {
 	// WebAddr is the listen address of the HTTP query API (internal/web);
 	// port 0 picks a free port.
 	WebAddr string
-	// Maintenance runs the maintenance daemon (materialization,
-	// compaction, retention) in this process; serve turns it on.
-	Maintenance bool
-	// MaintenanceOnly runs the daemon alone, without ingestion and
-	// FlightSQL (micromegas maintain).
-	MaintenanceOnly bool
+	// Roles selects what this node runs (roles.go). Zero runs ingestion
+	// and analytics, without the daemon; serve's default is AllRoles.
+	Roles Roles
+	// HealthAddr is the listen address of a server answering only
+	// /health and /ready. Empty: none, except on a node that runs neither
+	// ingestion nor analytics (whose listeners answer them), where it is
+	// DefaultHealthAddr.
+	HealthAddr string
 	// Retention is the age past which the daemon deletes data (default
 	// 90 days).
 	Retention time.Duration
@@ -78,6 +83,7 @@ const (
 	DefaultIngestionAddr = ingest.DefaultAddr
 	DefaultFlightSQLAddr = "127.0.0.1:50051"
 	DefaultWebAddr       = web.DefaultAddr
+	DefaultHealthAddr    = "127.0.0.1:9090"
 )
 
 // App is a running server.
@@ -91,13 +97,18 @@ type App struct {
 	ingest    *ingest.Server
 	flightsql *flightsql.Server
 	web       *web.Server
+	health    *health.Handler
+	status    *httpserve.Server // the /health and /ready listener; nil when not running
 
 	stopDaemon func() // cancels the daemon and waits for it; nil when not running
 }
 
-// Start opens the stores and starts every role. On error, what was started
-// is stopped again.
+// Start opens the stores and starts the roles of cfg.Roles. On error,
+// what was started is stopped again.
 func Start(ctx context.Context, cfg Config) (a *App, err error) {
+	if cfg.Roles == 0 {
+		cfg.Roles = Ingestion | Analytics
+	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = DefaultDataDir
 	}
@@ -109,6 +120,9 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	if cfg.WebAddr == "" {
 		cfg.WebAddr = DefaultWebAddr
+	}
+	if cfg.HealthAddr == "" && !cfg.Roles.Has(Ingestion) && !cfg.Roles.Has(Analytics) {
+		cfg.HealthAddr = DefaultHealthAddr
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -137,55 +151,93 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if a.blobs, err = blobstore.Open(ctx, uri); err != nil {
 		return a, fmt.Errorf("open object store: %w", err)
 	}
+	a.health = health.New(cfg.Roles.Names(), []health.Check{
+		{Name: "catalog", Ping: a.catalog.Ping},
+		{Name: "object_store", Ping: a.blobs.Ping},
+	}, a.log)
+	// Each role starts on its own; ingestion needs neither the engine nor
+	// the partition cache.
+	if cfg.Roles.Has(Analytics) || cfg.Roles.Has(Maintenance) {
+		if err := a.openLakehouse(ctx, dataDir); err != nil {
+			return a, err
+		}
+	}
+	if cfg.Roles.Has(Maintenance) {
+		if err := a.startDaemon(); err != nil {
+			return a, err
+		}
+	}
+	if cfg.Roles.Has(Ingestion) {
+		if err := a.startIngestion(ctx); err != nil {
+			return a, err
+		}
+	}
+	if cfg.Roles.Has(Analytics) {
+		if err := a.startAnalytics(ctx); err != nil {
+			return a, err
+		}
+	}
+	if cfg.HealthAddr != "" {
+		a.status = httpserve.New("health", cfg.HealthAddr, &http.Server{
+			Handler: a.health, ReadHeaderTimeout: 10 * time.Second,
+		}, a.log)
+		if err := a.status.Start(ctx); err != nil {
+			return a, err
+		}
+	}
+	return a, nil
+}
+
+// openLakehouse opens the engine (DuckDB) and the lakehouse over the
+// stores, with the partition cache in dataDir.
+func (a *App) openLakehouse(ctx context.Context, dataDir string) error {
 	cacheDir := filepath.Join(dataDir, "cache")
 	allowed := []string{cacheDir}
 	if p, ok := a.blobs.LocalPath("views"); ok {
 		allowed = append(allowed, p)
 	}
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return a, fmt.Errorf("create cache dir: %w", err)
+		return fmt.Errorf("create cache dir: %w", err)
 	}
-	if a.engine, err = engine.Open(ctx, engineOptions(cfg, allowed, filepath.Join(dataDir, "tmp"))); err != nil {
-		return a, fmt.Errorf("open engine: %w", err)
+	var err error
+	if a.engine, err = engine.Open(ctx, engineOptions(a.cfg, allowed, filepath.Join(dataDir, "tmp"))); err != nil {
+		return fmt.Errorf("open engine: %w", err)
 	}
-	if a.lake, err = lakehouse.New(lakehouse.Options{
+	a.lake, err = lakehouse.New(lakehouse.Options{
 		Catalog: a.catalog, Blobs: a.blobs, Engine: a.engine, CacheDir: cacheDir, Logger: a.log,
 		TableFunctions: tableFunctions(),
-	}); err != nil {
-		return a, err
-	}
-	if cfg.Maintenance || cfg.MaintenanceOnly {
-		if err := a.startDaemon(); err != nil {
-			return a, err
-		}
-	}
-	if cfg.MaintenanceOnly {
-		return a, nil
-	}
+	})
+	return err
+}
+
+// startIngestion starts the ingestion role: the HTTP ingestion service.
+func (a *App) startIngestion(ctx context.Context) error {
+	var err error
 	if a.ingest, err = ingest.New(ingest.Options{
-		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log,
+		Addr: a.cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log, Health: a.health,
 	}); err != nil {
-		return a, err
+		return err
 	}
-	if err = a.ingest.Start(ctx); err != nil {
-		return a, err
-	}
+	return a.ingest.Start(ctx)
+}
+
+// startAnalytics starts the analytics role: FlightSQL and the HTTP query
+// API over the lakehouse.
+func (a *App) startAnalytics(ctx context.Context) error {
 	q := querier{lake: a.lake, ingester: ingester{catalog: a.catalog, blobs: a.blobs}}
+	var err error
 	if a.flightsql, err = flightsql.New(flightsql.Options{
-		Addr: cfg.FlightSQLAddr, Querier: q, Logger: a.log,
+		Addr: a.cfg.FlightSQLAddr, Querier: q, Logger: a.log,
 	}); err != nil {
-		return a, err
+		return err
 	}
 	if err = a.flightsql.Start(ctx); err != nil {
-		return a, err
+		return err
 	}
-	if a.web, err = web.New(web.Options{Addr: cfg.WebAddr, Querier: q, Logger: a.log}); err != nil {
-		return a, err
+	if a.web, err = web.New(web.Options{Addr: a.cfg.WebAddr, Querier: q, Logger: a.log, Health: a.health}); err != nil {
+		return err
 	}
-	if err = a.web.Start(ctx); err != nil {
-		return a, err
-	}
-	return a, nil
+	return a.web.Start(ctx)
 }
 
 func openCatalog(ctx context.Context, conn, dataDir string) (catalog.Store, error) {
@@ -260,11 +312,26 @@ func (a *App) WebAddr() net.Addr {
 	return a.web.Addr()
 }
 
-// Lakehouse returns the lakehouse, for tests and embedders.
+// HealthAddr is the address of the /health and /ready listener (nil when
+// the node has none of its own: its role listeners answer them).
+func (a *App) HealthAddr() net.Addr {
+	if a.status == nil {
+		return nil
+	}
+	return a.status.Addr()
+}
+
+// Roles is what the node runs.
+func (a *App) Roles() Roles { return a.cfg.Roles }
+
+// Lakehouse returns the lakehouse (nil on an ingestion-only node), for
+// tests and embedders.
 func (a *App) Lakehouse() *lakehouse.Lakehouse { return a.lake }
 
-// Shutdown stops the roles, then closes the stores. It is safe on a
-// partially started App.
+// Shutdown stops the roles, then closes the stores. The servers stop
+// accepting requests at once and let those in flight finish until ctx
+// ends (then cancel them); the daemon's running task is canceled. It is
+// safe on a partially started App.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	if a.ingest != nil {
@@ -278,6 +345,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	if a.stopDaemon != nil {
 		a.stopDaemon()
+	}
+	if a.status != nil {
+		errs = append(errs, a.status.Shutdown(ctx))
 	}
 	if a.engine != nil {
 		errs = append(errs, a.engine.Close())

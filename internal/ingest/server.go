@@ -46,6 +46,9 @@ type Options struct {
 	// MaxBodyBytes is the largest accepted body (default
 	// DefaultMaxBodyBytes); larger ones get 413.
 	MaxBodyBytes int64
+	// Health, when set, answers GET /health and GET /ready in place of
+	// the service's own probes (a node's status: internal/health).
+	Health http.Handler
 	// ReadTimeout bounds the time to receive one request, body included
 	// (default DefaultReadTimeout), so that stalled clients do not hold
 	// connections and memory forever.
@@ -102,6 +105,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /ingestion/insert_process", wrap(s.route(s.insertProcess)))
 	mux.Handle("POST /ingestion/insert_stream", wrap(s.route(s.insertStream)))
 	mux.Handle("POST /ingestion/insert_block", wrap(s.route(s.insertBlock)))
+	if s.opts.Health != nil {
+		mux.Handle("GET /health", s.opts.Health)
+		mux.Handle("GET /ready", s.opts.Health)
+		return mux
+	}
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})

@@ -9,7 +9,8 @@
 //	GET  /gateway/health   {"status": "healthy", "timestamp": ...}
 //	GET  /api/perfetto/{process_id}?begin=&end=&spans=
 //	                       → a Perfetto trace of the process's spans
-//	GET  /health           "ok", never behind the middleware
+//	GET  /health           "ok", never behind the middleware (with
+//	                       Options.Health: the node's status, and /ready)
 //
 // Queries run through the same Querier as the FlightSQL server, so they
 // see the same views, time range semantics and errors: a query the
@@ -48,6 +49,9 @@ type Options struct {
 	// Middleware wraps every route except /health: it is where
 	// authentication plugs in.
 	Middleware func(http.Handler) http.Handler
+	// Health, when set, answers GET /health and GET /ready (a node's
+	// status: internal/health) in place of the plain "ok" of /health.
+	Health http.Handler
 	// MaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes);
 	// larger ones get 413.
 	MaxBodyBytes int64
@@ -97,6 +101,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /gateway/query", wrap(http.HandlerFunc(s.gatewayQuery)))
 	mux.Handle("GET /gateway/health", wrap(http.HandlerFunc(gatewayHealth)))
 	mux.Handle("GET /api/perfetto/{process_id}", wrap(http.HandlerFunc(s.perfettoTrace)))
+	if s.opts.Health != nil {
+		mux.Handle("GET /health", s.opts.Health)
+		mux.Handle("GET /ready", s.opts.Health)
+		return mux
+	}
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
