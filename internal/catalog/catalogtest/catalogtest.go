@@ -55,6 +55,8 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) catalog.Sto
 		{"PropertiesAndTags", testPropertiesAndTags},
 		{"ReplacePartitions", testReplacePartitions},
 		{"ReplacePartitionsExactMatch", testReplacePartitionsExactMatch},
+		{"ReplacePartitionsSuperseded", testReplacePartitionsSuperseded},
+		{"ConcurrentReplacements", testConcurrentReplacements},
 		{"EmptyPartitions", testEmptyPartitions},
 		{"ListPartitionsFilters", testListPartitionsFilters},
 		{"ListPartitionsOrdering", testListPartitionsOrdering},

@@ -85,8 +85,30 @@ func (s *Store) ReplacePartitions(ctx context.Context, p catalog.Partition, reti
 		return nil, wrapErr("replace partitions: begin", err)
 	}
 	defer tx.Rollback()
-	// args[2] and args[3] are the begin and end insert times. When they
-	// are equal the condition is an exact match.
+	// args[2] and args[3] are the begin and end insert times, args[9]
+	// the schema hash.
+	var superseded bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM lakehouse_partitions
+		WHERE view_set_name = ? AND view_instance_id = ? AND file_schema_hash = ? AND num_rows > 0
+		AND begin_insert_time < ? AND end_insert_time > ?
+		AND NOT (begin_insert_time >= ? AND end_insert_time <= ?))`,
+		args[0], args[1], args[9], args[3], args[2], args[2], args[3]).Scan(&superseded); err != nil {
+		return nil, wrapErr("replace partitions: check overlaps", err)
+	}
+	if superseded {
+		if p.FilePath != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO temporary_files(file_path, file_size, expiration) VALUES (?, ?, ?)`,
+				p.FilePath, p.FileSize, expiration); err != nil {
+				return nil, wrapErr("replace partitions: schedule superseded file", err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, wrapErr("replace partitions: commit", err)
+		}
+		return nil, fmt.Errorf("replace %s/%s partition [%s, %s): %w", p.ViewSetName, p.ViewInstanceID,
+			p.BeginInsertTime.UTC().Format(time.RFC3339Nano), p.EndInsertTime.UTC().Format(time.RFC3339Nano), catalog.ErrSuperseded)
+	}
+	// When begin and end are equal the condition is an exact match.
 	retired, err := retirePartitions(ctx, tx, `DELETE FROM lakehouse_partitions
 		WHERE view_set_name = ? AND view_instance_id = ? AND begin_insert_time >= ? AND end_insert_time <= ?
 		RETURNING `+partitionColumns, expiration, args[0], args[1], args[2], args[3])
