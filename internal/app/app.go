@@ -51,6 +51,10 @@ type Config struct {
 	// Roles selects what this node runs (roles.go). Zero runs ingestion
 	// and analytics, without the daemon; serve's default is AllRoles.
 	Roles Roles
+	// CacheSweepPeriod is how often a node with the lakehouse drops its
+	// cached copies of retired partition files (default
+	// DefaultCacheSweepPeriod).
+	CacheSweepPeriod time.Duration
 	// HealthAddr is the listen address of a server answering only
 	// /health and /ready. Empty: none, except on a node that runs neither
 	// ingestion nor analytics (whose listeners answer them), where it is
@@ -100,7 +104,8 @@ type App struct {
 	health    *health.Handler
 	status    *httpserve.Server // the /health and /ready listener; nil when not running
 
-	stopDaemon func() // cancels the daemon and waits for it; nil when not running
+	stopDaemon  func() // cancels the daemon and waits for it; nil when not running
+	stopSweeper func() // stops the partition cache sweeper; nil when not running
 }
 
 // Start opens the stores and starts the roles of cfg.Roles. On error,
@@ -203,11 +208,18 @@ func (a *App) openLakehouse(ctx context.Context, dataDir string) error {
 	if a.engine, err = engine.Open(ctx, engineOptions(a.cfg, allowed, filepath.Join(dataDir, "tmp"))); err != nil {
 		return fmt.Errorf("open engine: %w", err)
 	}
-	a.lake, err = lakehouse.New(lakehouse.Options{
+	if a.lake, err = lakehouse.New(lakehouse.Options{
 		Catalog: a.catalog, Blobs: a.blobs, Engine: a.engine, CacheDir: cacheDir, Logger: a.log,
 		TableFunctions: tableFunctions(),
-	})
-	return err
+	}); err != nil {
+		return err
+	}
+	period := a.cfg.CacheSweepPeriod
+	if period <= 0 {
+		period = DefaultCacheSweepPeriod
+	}
+	a.startCacheSweeper(period)
+	return nil
 }
 
 // startIngestion starts the ingestion role: the HTTP ingestion service.
@@ -345,6 +357,9 @@ func (a *App) Shutdown(ctx context.Context) error {
 	}
 	if a.stopDaemon != nil {
 		a.stopDaemon()
+	}
+	if a.stopSweeper != nil {
+		a.stopSweeper()
 	}
 	if a.status != nil {
 		errs = append(errs, a.status.Shutdown(ctx))

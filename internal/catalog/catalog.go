@@ -224,6 +224,11 @@ type Store interface {
 	// that no stream or block references and returns how many.
 	DeleteEmptyProcesses(ctx context.Context, before time.Time) (int64, error)
 
+	// LivePartitionFiles returns those of paths that are the file of a
+	// partition, sorted. Analytics nodes ask it which partition files
+	// they cache are retired, to drop them.
+	LivePartitionFiles(ctx context.Context, paths []string) ([]string, error)
+
 	// ListExpiredTemporaryFiles returns temporary files whose expiration
 	// is before now, ordered by (expiration, file_path).
 	ListExpiredTemporaryFiles(ctx context.Context, now time.Time) ([]TemporaryFile, error)

@@ -59,4 +59,3 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
-

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) catalog.Sto
 		{"ReplacePartitionsExactMatch", testReplacePartitionsExactMatch},
 		{"ReplacePartitionsSuperseded", testReplacePartitionsSuperseded},
 		{"ConcurrentReplacements", testConcurrentReplacements},
+		{"LivePartitionFiles", testLivePartitionFiles},
 		{"EmptyPartitions", testEmptyPartitions},
 		{"ListPartitionsFilters", testListPartitionsFilters},
 		{"ListPartitionsOrdering", testListPartitionsOrdering},

@@ -302,3 +302,27 @@ func testConcurrentReplacements(t *testing.T, s catalog.Store) {
 		t.Errorf("partitions cover %d s of a 60 s range", covered)
 	}
 }
+
+// testLivePartitionFiles: the files of partitions that exist are live;
+// those of retired partitions and unknown paths are not.
+func testLivePartitionFiles(t *testing.T, s catalog.Store) {
+	exp := sec(5000)
+	mustReplace(t, s, partition("log_entries", "global", 0, 1, "views/s0.parquet"), exp)
+	mustReplace(t, s, partition("log_entries", "global", 1, 2, "views/s1.parquet"), exp)
+	mustReplace(t, s, partition("measures", "p1", 0, 1, "views/m.parquet"), exp)
+	mustReplace(t, s, partition("log_entries", "global", 0, 2, "views/merged.parquet"), exp) // retires s0, s1
+	paths := []string{"views/s0.parquet", "views/m.parquet", "views/s1.parquet", "views/merged.parquet"}
+	for i := range 1200 { // more than one statement's worth of parameters
+		paths = append(paths, fmt.Sprintf("views/unknown-%04d.parquet", i))
+	}
+	got, err := s.LivePartitionFiles(ctxFor(t), paths)
+	if err != nil {
+		t.Fatalf("LivePartitionFiles: %v", err)
+	}
+	if want := []string{"views/m.parquet", "views/merged.parquet"}; !slices.Equal(got, want) {
+		t.Errorf("LivePartitionFiles = %v, want %v", got, want)
+	}
+	if got, err := s.LivePartitionFiles(ctxFor(t), nil); err != nil || len(got) != 0 {
+		t.Errorf("LivePartitionFiles(nil) = %v, %v; want nothing", got, err)
+	}
+}

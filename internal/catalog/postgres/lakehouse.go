@@ -181,3 +181,18 @@ func (s *Store) DeleteTemporaryFiles(ctx context.Context, paths []string) error 
 	_, err := s.pool.Exec(ctx, `DELETE FROM temporary_files WHERE file_path = ANY($1)`, paths)
 	return wrapErr("delete temporary files", err)
 }
+
+// LivePartitionFiles returns those of paths that are the file of a
+// partition, sorted.
+func (s *Store) LivePartitionFiles(ctx context.Context, paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT file_path FROM lakehouse_partitions
+		WHERE file_path = ANY($1) GROUP BY file_path ORDER BY file_path COLLATE "C"`, paths)
+	if err != nil {
+		return nil, wrapErr("list live partition files", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, wrapErr("list live partition files", err)
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -216,4 +217,41 @@ func (s *Store) DeleteTemporaryFiles(ctx context.Context, paths []string) error 
 	_, err = s.writer.ExecContext(ctx,
 		`DELETE FROM temporary_files WHERE file_path IN (SELECT value FROM json_each(?))`, string(list))
 	return wrapErr("delete temporary files", err)
+}
+
+// livePathsPerQuery bounds the parameters of one query (SQLite allows
+// 32766).
+const livePathsPerQuery = 500
+
+// LivePartitionFiles returns those of paths that are the file of a
+// partition, sorted.
+func (s *Store) LivePartitionFiles(ctx context.Context, paths []string) ([]string, error) {
+	var out []string
+	for len(paths) > 0 {
+		n := min(len(paths), livePathsPerQuery)
+		args := make([]any, n)
+		for i, p := range paths[:n] {
+			args[i] = p
+		}
+		paths = paths[n:]
+		rows, err := s.reader.QueryContext(ctx, `SELECT DISTINCT file_path FROM lakehouse_partitions
+			WHERE file_path IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, wrapErr("list live partition files", err)
+		}
+		for rows.Next() {
+			var p string
+			if err := rows.Scan(&p); err != nil {
+				rows.Close()
+				return nil, wrapErr("list live partition files", err)
+			}
+			out = append(out, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, wrapErr("list live partition files", err)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
