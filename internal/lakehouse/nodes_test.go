@@ -36,8 +36,16 @@ type node struct {
 // SeaweedFS bucket, with opts (catalog, store, engine and cache set here).
 func newCluster(t *testing.T, n int, opts Options) []*node {
 	t.Helper()
+	nodes, _ := newClusterS3(t, n, opts)
+	return nodes
+}
+
+// newClusterS3 is newCluster that also returns the S3 server.
+func newClusterS3(t *testing.T, n int, opts Options) ([]*node, *s3test.Server) {
+	t.Helper()
 	ctx := context.Background()
-	db, uri := pgtest.NewDatabase(t), s3test.Start(t)
+	srv := s3test.StartServer(t)
+	db, uri := pgtest.NewDatabase(t), srv.URI(s3test.Bucket)
 	var nodes []*node
 	for i := range n {
 		cat, err := postgres.Open(ctx, db)
@@ -67,7 +75,7 @@ func newCluster(t *testing.T, n int, opts Options) []*node {
 		}
 		nodes = append(nodes, &node{Lakehouse: lake, catalog: cat, blobs: blobs, cache: cache})
 	}
-	return nodes
+	return nodes, srv
 }
 
 // ints runs sql on the node and returns its single row as integers.
@@ -341,4 +349,52 @@ func TestStaleMaterializationIsSuperseded(t *testing.T) {
 		t.Errorf("log_entries counts %d entries, want 10", got)
 	}
 	checkPartitionsSound(t, a, LogEntriesView, GlobalInstance, 2)
+}
+
+// TestObjectStoreOutageFailsMaterialization: while S3 is down, a
+// materialization fails instead of writing a partition without the
+// blocks it cannot read (which would hide acknowledged data for good);
+// once S3 is back, it writes them all.
+func TestObjectStoreOutageFailsMaterialization(t *testing.T) {
+	nodes, srv := newClusterS3(t, 1, Options{})
+	n := nodes[0]
+	ctx := context.Background()
+	w := &lakehousetest.Writer{Catalog: lakehousetest.NewStore(n.catalog), Blobs: n.blobs}
+	p, err := w.NewProcess(ctx, "app", time.Now(), 0, 1000, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.NewStream(ctx, p, lakehousetest.KindLog, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk := lakehousetest.NewBlock()
+	for j := range 7 {
+		blk.LogString(logSite(), 1, fmt.Sprintf("line %d", j))
+	}
+	b, err := w.WriteBlock(ctx, s, blk, 1, 2, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := b.InsertTime.Truncate(time.Second)
+	srv.Stop()
+	_, err = n.MaterializeRange(ctx, LogEntriesView, sec, sec.Add(time.Second), time.Second)
+	if !errors.Is(err, blobstore.ErrUnavailable) {
+		t.Fatalf("materialize with S3 down = %v, want an error wrapping blobstore.ErrUnavailable", err)
+	}
+	v, _ := lookupView(LogEntriesView)
+	if parts, err := n.listInstance(ctx, v, GlobalInstance); err != nil || len(parts) != 0 {
+		t.Fatalf("partitions after the failed materialization: %v, %v; want none", parts, err)
+	}
+	restarted, err := srv.Restart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(restarted.Stop)
+	if _, err := n.MaterializeRange(ctx, LogEntriesView, sec, sec.Add(time.Second), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.ints(t, `SELECT count(*) FROM log_entries`)[0]; got != 7 {
+		t.Errorf("log_entries after S3 came back = %d rows, want 7", got)
+	}
 }

@@ -45,7 +45,7 @@ func (c Check) String() string {
 
 // sqlTime is a DuckDB timestamp literal.
 func sqlTime(t time.Time) string {
-	return "TIMESTAMPTZ '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "+00'"
+	return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "'"
 }
 
 // checkExactlyOnce compares the blocks acknowledged before at with what

@@ -44,6 +44,7 @@ func (n *node) start() error {
 	cmd := exec.Command(n.bin, append([]string{"serve"}, n.args...)...)
 	cmd.Env = n.env
 	cmd.Stderr = logFile
+	cmd.SysProcAttr = childAttr()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		logFile.Close()

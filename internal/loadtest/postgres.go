@@ -97,7 +97,9 @@ func (c *pgCluster) URL() string {
 // Restart stops the server (fast: connections are cut) and starts it
 // again with the same options.
 func (c *pgCluster) Restart(ctx context.Context) error {
-	if out, err := c.run(ctx, "pg_ctl", "-D", c.dir, "-m", "fast", "-w", "-t", "60", "restart"); err != nil {
+	// -l as at start: without it the new server would write to (and hold
+	// open) pg_ctl's output.
+	if out, err := c.run(ctx, "pg_ctl", "-D", c.dir, "-l", filepath.Join(c.dir, "server.log"), "-m", "fast", "-w", "-t", "60", "restart"); err != nil {
 		return fmt.Errorf("pg_ctl restart: %w: %s", err, out)
 	}
 	return nil

@@ -223,6 +223,7 @@ func (h *harness) startEmitter() (*emitter, error) {
 	cmd := exec.Command(h.cfg.EmitCommand[0], h.cfg.EmitCommand[1:]...)
 	cmd.Env = append(os.Environ(), EnvEmitURL+"="+h.proxy.URL(), EnvEmitRate+"="+strconv.FormatFloat(h.cfg.Rate, 'f', -1, 64))
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = childAttr()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
