@@ -52,8 +52,8 @@ func sqlTime(t time.Time) string {
 // the analytics node at addr answers: each in the blocks view once, and,
 // for log and metrics blocks, as many rows in log_entries and measures as
 // it has events; no log line twice.
-func checkExactlyOnce(ctx context.Context, addr, label string, at time.Time, acked map[string]ackedBlock) Check {
-	c := Check{Label: label, At: at, Acked: len(acked)}
+func checkExactlyOnce(ctx context.Context, addr, label string, at time.Time, acked map[string]ackedBlock) (c Check) {
+	c = Check{Label: label, At: at, Acked: len(acked)}
 	start := time.Now()
 	defer func() { c.Seconds = time.Since(start).Seconds() }()
 	before := sqlTime(at.Add(time.Second)) // an acknowledged block was inserted before its acknowledgement

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // pgCluster is a throwaway PostgreSQL cluster (initdb, pg_ctl) in a
@@ -123,4 +125,16 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// databaseSize is the size on disk of the postgres database.
+func (c *pgCluster) databaseSize(ctx context.Context) (int64, error) {
+	conn, err := pgx.Connect(ctx, c.URL())
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	var n int64
+	err = conn.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&n)
+	return n, err
 }
