@@ -119,6 +119,16 @@ func (n *node) addr(kind string) string {
 	return n.addrs[kind]
 }
 
+// pid is the process id of the running node (0 when down).
+func (n *node) pid() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cmd == nil {
+		return 0
+	}
+	return n.cmd.Process.Pid
+}
+
 // kill sends SIGKILL and waits for the process to exit.
 func (n *node) kill() {
 	n.signal(syscall.SIGKILL, 0)

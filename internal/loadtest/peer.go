@@ -257,7 +257,12 @@ func runVictoriaLogs(ctx context.Context, cfg PeerConfig, set logSet, dir string
 	if err := cmd.Start(); err != nil {
 		return f, err
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	}()
 	if err := waitHTTP(ctx, base+"/health"); err != nil {
 		return f, err
 	}
@@ -290,11 +295,9 @@ func runVictoriaLogs(ctx context.Context, cfg PeerConfig, set logSet, dir string
 		return f, fmt.Errorf("force flush: %w", err)
 	}
 	time.Sleep(3 * time.Second)
-	cpu2, rss, _ := procUsage(pid)
+	cpu2, _, _ := procUsage(pid)
 	f.BackgroundCPUSeconds = (cpu2 - cpu1).Seconds()
-	f.PeakRSSMiB = float64(rss) / (1 << 20)
-	f.BytesOnDisk, f.DiskParts = duBytes(filepath.Join(dir, "data"))
-	logf("victoria-logs: %d lines in %.1f s, %.1f CPU-s, %d bytes on disk", set.procs*set.perProc, f.IngestSeconds, f.IngestCPUSeconds, f.BytesOnDisk)
+	logf("victoria-logs: %d lines in %.1f s, %.1f CPU-s", set.procs*set.perProc, f.IngestSeconds, f.IngestCPUSeconds)
 	for _, q := range peerQueries {
 		m, answer, err := median(cfg.Runs, func() (string, error) { return logsQL(ctx, base, q.logsQL) })
 		if err != nil {
@@ -302,6 +305,12 @@ func runVictoriaLogs(ctx context.Context, cfg PeerConfig, set logSet, dir string
 		}
 		f.Queries[q.name], f.Answers[q.name] = m, answer
 	}
+	_, rss, _ := procUsage(pid)
+	f.PeakRSSMiB = float64(rss) / (1 << 20)
+	// What is on disk once it stopped (it writes what it holds in memory).
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	f.BytesOnDisk, f.DiskParts = duBytes(filepath.Join(dir, "data"))
 	return f, nil
 }
 
@@ -392,7 +401,11 @@ func runOurs(ctx context.Context, cfg PeerConfig, set logSet, dir string, logf f
 			return f, err
 		}
 	}
-	cpu0, _ := front.usage.totals()
+	dbBefore, err := pg.databaseSize(ctx)
+	if err != nil {
+		return f, err
+	}
+	cpu0, _, _ := procUsage(front.pid())
 	t0 := time.Now()
 	if err := sendAll(ctx, bodies, func(ctx context.Context, body []byte) error {
 		return post(ctx, ing+"/ingestion/insert_block", "application/cbor", body)
@@ -400,8 +413,7 @@ func runOurs(ctx context.Context, cfg PeerConfig, set logSet, dir string, logf f
 		return f, err
 	}
 	f.IngestSeconds = time.Since(t0).Seconds()
-	time.Sleep(500 * time.Millisecond) // one more /proc sample
-	cpu1, ingestRSS := front.usage.totals()
+	cpu1, ingestRSS, _ := procUsage(front.pid())
 	f.IngestCPUSeconds = (cpu1 - cpu0).Seconds()
 	logf("micromegas: %d lines in %.1f s, %.1f CPU-s of the ingestion node", set.procs*set.perProc, f.IngestSeconds, f.IngestCPUSeconds)
 
@@ -431,13 +443,28 @@ func runOurs(ctx context.Context, cfg PeerConfig, set logSet, dir string, logf f
 		}
 		time.Sleep(2 * time.Second)
 	}
-	bg, daemonRSS := daemon.usage.totals()
+	bg, daemonRSS, _ := procUsage(daemon.pid())
 	f.BackgroundCPUSeconds = bg.Seconds()
 	f.PeakRSSMiB = float64(max(ingestRSS, daemonRSS)) / (1 << 20)
-	f.BytesOnDisk, f.DiskParts = duBytes(objects)
+	// Raw blocks, the live Parquet files of the global views (files of
+	// replaced partitions wait an hour before deletion: not counted), and
+	// what the catalog grew by.
+	_, parts := duBytes(objects)
+	f.DiskParts = map[string]int64{"blobs": parts["blobs"]}
+	rows, err := queryRows(ctx, fsql, `SELECT view_set_name, CAST(sum(file_size) AS BIGINT) FROM list_partitions()
+		WHERE view_instance_id = 'global' GROUP BY 1`, client.TimeRange{})
+	if err != nil {
+		return f, err
+	}
+	for _, r := range rows {
+		n, _ := strconv.ParseInt(r[1], 10, 64)
+		f.DiskParts["parquet "+r[0]] = n
+	}
 	if size, err := pg.databaseSize(ctx); err == nil {
-		f.DiskParts["postgresql"] = size
-		f.BytesOnDisk += size
+		f.DiskParts["postgresql (growth)"] = size - dbBefore
+	}
+	for _, n := range f.DiskParts {
+		f.BytesOnDisk += n
 	}
 	logf("micromegas: materialized with %.1f CPU-s of the daemon, %d bytes", f.BackgroundCPUSeconds, f.BytesOnDisk)
 	c, err := client.Dial(ctx, fsql)
