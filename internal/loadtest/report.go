@@ -17,12 +17,15 @@ type Report struct {
 	EventsAcked     int64   `json:"events_acked"`
 	EventsPerSecond float64 `json:"events_per_second_in"`
 	BlocksAcked     int     `json:"blocks_acked"`
-	// EventsStored are the events of the emitters' blocks in the catalog
-	// at the end; EventsDropped = EventsEmitted − EventsStored, and
-	// BlocksDropped is what the senders' counters say they gave up.
-	EventsStored  int64  `json:"events_stored"`
-	EventsDropped int64  `json:"events_dropped"`
-	BlocksDropped uint64 `json:"blocks_dropped_by_senders"`
+	// EventsRecorded are the events the emitters' telemetry recorded:
+	// EventsEmitted and its own metrics (telemetry_*). EventsStored are
+	// the events of their blocks in the catalog at the end; EventsDropped
+	// = EventsRecorded − EventsStored, and BlocksDropped is what the
+	// senders' counters say they gave up.
+	EventsRecorded int64  `json:"events_recorded"`
+	EventsStored   int64  `json:"events_stored"`
+	EventsDropped  int64  `json:"events_dropped"`
+	BlocksDropped  uint64 `json:"blocks_dropped_by_senders"`
 	// BlocksUnaccounted is the blocks the senders encoded that are neither
 	// stored nor counted as dropped (must be 0).
 	BlocksUnaccounted int64 `json:"blocks_unaccounted"`
@@ -112,8 +115,8 @@ func percentile(d []time.Duration, p float64) time.Duration {
 func (r *Report) Write(w io.Writer) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "load          %d emitters × %.0f events/s for %.0f s\n", r.Emitters, r.RatePerEmitter, r.LoadSeconds)
-	fmt.Fprintf(&b, "events        %d emitted, %d acknowledged (%.0f/s in), %d stored, %d dropped\n",
-		r.EventsEmitted, r.EventsAcked, r.EventsPerSecond, r.EventsStored, r.EventsDropped)
+	fmt.Fprintf(&b, "events        %d emitted (%d recorded with the senders' own metrics), %d acknowledged (%.0f/s in), %d stored, %d dropped\n",
+		r.EventsEmitted, r.EventsRecorded, r.EventsAcked, r.EventsPerSecond, r.EventsStored, r.EventsDropped)
 	fmt.Fprintf(&b, "blocks        %d acknowledged; senders dropped %d; unaccounted %d\n", r.BlocksAcked, r.BlocksDropped, r.BlocksUnaccounted)
 	fmt.Fprintf(&b, "ingestion     p50 %.1f ms, p99 %.1f ms (insert_block through the proxy)\n", r.IngestP50, r.IngestP99)
 	fmt.Fprintf(&b, "lag           materialization p50 %.0f ms, p99 %.0f ms; visibility p50 %.0f ms, p99 %.0f ms\n",

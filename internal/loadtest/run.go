@@ -407,6 +407,7 @@ func (h *harness) fillReport(ctx context.Context, rep *Report, reports []EmitRep
 	}
 	for _, r := range reports {
 		rep.EventsEmitted += r.Events
+		rep.EventsRecorded += int64(r.Stats.EventsEncoded + r.Stats.EventsLost)
 		s := stored[r.ProcessID]
 		rep.EventsStored += s[1]
 		dropped := r.Stats.Dropped()
@@ -415,7 +416,7 @@ func (h *harness) fillReport(ctx context.Context, rep *Report, reports []EmitRep
 			rep.BlocksUnaccounted += missing - int64(dropped)
 		}
 	}
-	rep.EventsDropped = rep.EventsEmitted - rep.EventsStored
+	rep.EventsDropped = rep.EventsRecorded - rep.EventsStored
 	if v, err := queryInt(qctx, addr, `SELECT CAST(sum(payload_size) AS BIGINT) FROM blocks`); err == nil {
 		rep.RawBytes = v
 	}
