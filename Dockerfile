@@ -4,7 +4,8 @@
 #   docker run -p 9000:9000 -p 50051:50051 -p 3000:3000 micromegas
 #
 # DuckDB is linked statically through cgo, so the build needs a C/C++
-# toolchain; the image that runs it needs only glibc and CA certificates.
+# toolchain; the binary still loads libstdc++ and libgcc_s (ldd), which the
+# slim runtime image gets beside CA certificates.
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -15,7 +16,7 @@ RUN CGO_ENABLED=1 go build -tags=duckdb_arrow -trimpath -buildvcs=false \
       -ldflags="-s -w -X main.version=${VERSION}" -o /out/micromegas ./cmd/micromegas
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libstdc++6 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/micromegas --create-home micromegas
 COPY --from=build /out/micromegas /usr/local/bin/micromegas
