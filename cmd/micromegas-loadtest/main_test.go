@@ -37,12 +37,14 @@ func TestLoadWithFaults(t *testing.T) {
 		t.Fatalf("build micromegas: %v\n%s", err, out)
 	}
 	var log strings.Builder
-	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
+	// Inside the 20-minute limit of scripts/test.sh: when the machine is too slow,
+	// the harness stops waiting and the test fails with its report.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	rep, err := loadtest.Run(ctx, loadtest.Config{
 		Micromegas: bin, EmitCommand: []string{os.Args[0]},
 		Emitters: 8, Rate: 400, Duration: time.Minute, Faults: true, S3Outage: 30 * time.Second,
-		Log: testLog{t},
+		Log: os.Stderr, // progress lines, kept even if the test binary is killed
 	})
 	if err != nil {
 		t.Fatalf("harness: %v", err)
@@ -63,12 +65,4 @@ func TestLoadWithFaults(t *testing.T) {
 	if !rep.OK() {
 		t.Errorf("acknowledged data was lost or duplicated")
 	}
-}
-
-// testLog writes the harness's progress lines to the test log.
-type testLog struct{ t *testing.T }
-
-func (l testLog) Write(p []byte) (int, error) {
-	l.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }

@@ -39,14 +39,17 @@ func (h *harness) injectFaults(ctx context.Context, loadStart time.Time) []Fault
 			r.Err = err.Error()
 			h.log("fault %s: %v", f.name, err)
 		}
-		recovered := time.Now()
+		ended := time.Now()
 		if err := h.allReady(ctx); err != nil && r.Err == "" {
 			r.Err = err.Error()
 		}
-		r.RecoverySeconds = time.Since(recovered).Seconds() + r.DownSeconds
-		catchStart := time.Now()
-		h.waitCatchUp(ctx)
-		r.CatchUpSeconds = time.Since(catchStart).Seconds()
+		r.RecoverySeconds = time.Since(ended).Seconds() + r.DownSeconds
+		// Caught up: the partitions reach the moment every node was ready.
+		d, err := h.waitMaterialized(ctx, time.Now())
+		r.CatchUpSeconds = d.Seconds()
+		if err != nil && r.Err == "" {
+			r.Err = err.Error()
+		}
 		r.Check = h.settleAndCheck(ctx, "after "+f.name)
 		out = append(out, r)
 	}

@@ -74,8 +74,8 @@ type RoleFigures struct {
 type FaultResult struct {
 	Name string `json:"name"`
 	// DownSeconds is how long the part was down; RecoverySeconds until
-	// every node answered /ready again; CatchUpSeconds until the daemon's
-	// partitions were less than 10 s behind.
+	// every node answered /ready again; CatchUpSeconds, from then, until
+	// the daemon's partitions covered everything inserted before it.
 	DownSeconds     float64 `json:"down_seconds"`
 	RecoverySeconds float64 `json:"recovery_seconds"`
 	CatchUpSeconds  float64 `json:"catch_up_seconds"`

@@ -330,7 +330,10 @@ func (h *harness) run(ctx context.Context) (*Report, error) {
 	}
 	rep.LoadSeconds = time.Since(loadStart).Seconds()
 	time.Sleep(2 * time.Second) // requests in flight through the proxy
-	h.log("final check")
+	h.log("final check, once the daemon has materialized everything")
+	if _, err := h.waitMaterialized(ctx, time.Now()); err != nil {
+		h.log("%v", err)
+	}
 	rep.Final = h.settleAndCheck(ctx, "final")
 	stopBG()
 	wg.Wait()
@@ -338,10 +341,9 @@ func (h *harness) run(ctx context.Context) (*Report, error) {
 	return rep, nil
 }
 
-// settleAndCheck waits until the daemon is less than 10 s behind, then
-// checks the blocks acknowledged so far.
+// settleAndCheck checks the blocks acknowledged so far against the
+// views (partitions and the tail of blocks newer than them).
 func (h *harness) settleAndCheck(ctx context.Context, label string) Check {
-	h.waitCatchUp(ctx)
 	at := time.Now()
 	acked := h.proxy.ackedBefore(at)
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
@@ -351,22 +353,36 @@ func (h *harness) settleAndCheck(ctx context.Context, label string) Check {
 	return c
 }
 
-// waitCatchUp waits (up to 2 min) until the materialization lag is under
-// 10 s and returns how long it took.
-func (h *harness) waitCatchUp(ctx context.Context) time.Duration {
+// catchUpTimeout bounds the wait for the daemon after a fault.
+const catchUpTimeout = 2 * time.Minute
+
+// waitMaterialized waits until the daemon's global log_entries
+// partitions reach t (the daemon caught up with everything inserted
+// before t) and returns how long it took.
+func (h *harness) waitMaterialized(ctx context.Context, t time.Time) (time.Duration, error) {
 	start := time.Now()
-	for time.Since(start) < 2*time.Minute && ctx.Err() == nil {
+	var lastErr error
+	for time.Since(start) < catchUpTimeout && ctx.Err() == nil {
 		if addr := h.analyticsAddr(); addr != "" {
 			qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			l, err := h.materializationLag(qctx, addr)
+			end, err := queryInt(qctx, addr, `SELECT CAST(epoch_ms(max(end_insert_time)) AS BIGINT)
+				FROM list_partitions() WHERE view_set_name = 'log_entries' AND view_instance_id = 'global'`)
 			cancel()
-			if err == nil && l < 10*time.Second {
-				return time.Since(start)
+			if err == nil && end >= t.UnixMilli() {
+				return time.Since(start), nil
 			}
+			lastErr = err
 		}
-		time.Sleep(500 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
-	return time.Since(start)
+	if lastErr == nil {
+		lastErr = ctx.Err()
+	}
+	return time.Since(start), fmt.Errorf("the daemon's partitions did not reach %s within %s (last error: %v)",
+		t.Format(time.RFC3339), catchUpTimeout, lastErr)
 }
 
 func (h *harness) fillReport(ctx context.Context, rep *Report, reports []EmitReport) {
