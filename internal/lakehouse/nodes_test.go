@@ -398,3 +398,54 @@ func TestObjectStoreOutageFailsMaterialization(t *testing.T) {
 		t.Errorf("log_entries after S3 came back = %d rows, want 7", got)
 	}
 }
+
+// TestStaleInstanceChunkIsSuperseded: two analytics nodes cut an
+// instance's blocks differently (here, different partition limits; in
+// production, blocks arriving between their lists). A chunk one node
+// converted from a stale list cannot be committed inside the partition
+// the other committed meanwhile, and that node's next answer is right.
+func TestStaleInstanceChunkIsSuperseded(t *testing.T) {
+	nodes := newCluster(t, 2, Options{MaxBlocksPerPartition: 2})
+	a, b := nodes[0], nodes[1]
+	b.opts.MaxBlocksPerPartition = 4
+	ctx := context.Background()
+	w := &lakehousetest.Writer{Catalog: lakehousetest.NewStore(a.catalog), Blobs: a.blobs}
+	p, err := w.NewProcess(ctx, "app", time.Now(), 0, 1000, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := w.NewStream(ctx, p, lakehousetest.KindLog, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		blk := lakehousetest.NewBlock()
+		for j := range 4 {
+			blk.LogString(logSite(), int64(i), fmt.Sprintf("%d/%d", i, j))
+		}
+		if _, err := w.WriteBlock(ctx, s, blk, int64(i), int64(i+1), time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond) // distinct insert times
+	}
+	blocks, err := a.catalog.ListBlocks(ctx, catalog.BlockFilter{ProcessID: p.ProcessID, Tag: lakehousetest.KindLog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks := a.jitChunks(blocks) // node a's cut: 2 blocks, then 1
+	if len(chunks) != 2 {
+		t.Fatalf("node a cuts %d chunks, want 2", len(chunks))
+	}
+	sql := `SELECT count(*), count(*) - count(DISTINCT msg) FROM view_instance('log_entries', '` + p.ProcessID + `')`
+	if got := b.ints(t, sql); got[0] != 12 || got[1] != 0 { // node b commits one partition of 3 blocks
+		t.Fatalf("node b counted %v, want 12 entries", got)
+	}
+	v, _ := lookupView(LogEntriesView)
+	if _, err := a.buildPartition(ctx, v, p.ProcessID, chunks[0].begin, chunks[0].end, chunks[0].blocks); !errors.Is(err, catalog.ErrSuperseded) {
+		t.Errorf("node a's stale chunk = %v, want ErrSuperseded", err)
+	}
+	if got := a.ints(t, sql); got[0] != 12 || got[1] != 0 {
+		t.Errorf("node a counted %v, want 12 entries, no duplicate", got)
+	}
+	checkPartitionsSound(t, a, LogEntriesView, p.ProcessID, 3)
+}
