@@ -16,5 +16,7 @@ scripts/testdeps.sh
 if [ $# -eq 0 ]; then
   set -- ./...
 fi
-echo "test: go test -race -count=1 $*"
-exec go test -race -count=1 "$@"
+# 20 minutes per package: the load test (cmd/micromegas-loadtest) runs a
+# cluster of processes for a few minutes, longer on a busy machine.
+echo "test: go test -race -count=1 -timeout 20m $*"
+exec go test -race -count=1 -timeout 20m "$@"

@@ -5,7 +5,8 @@
 #
 # What it provides (each step says what it does while it does it):
 #   PostgreSQL on 127.0.0.1:5432 with trust auth: started if the machine has
-#     a cluster that is down; otherwise the run stops with what to do.
+#     a cluster that is down; otherwise the run stops with what to do. Its
+#     initdb and pg_ctl must be installed too (the load test's own cluster).
 #   weed (SeaweedFS), the S3 server of the object-store tests: built from the
 #     Go module proxy by scripts/seaweedfs.sh (about 5-10 minutes, once).
 #   hydra (Ory Hydra v2.3.0), the OAuth2 server of the authentication tests
@@ -48,6 +49,11 @@ wait_for() {
 }
 
 postgres() {
+  # The load test (cmd/micromegas-loadtest) runs a throwaway cluster of its own.
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+    say "the load test needs PostgreSQL's initdb and pg_ctl: apt-get install -y postgresql"
+    exit 1
+  fi
   if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
     return
   fi

@@ -2,6 +2,7 @@
 // queries it.
 //
 //	micromegas serve                 every role in one process, embedded storage by default
+//	                                 (--roles ingestion|analytics|maintenance: one node of a cluster)
 //	micromegas query "SELECT ..."    run SQL against the analytics service
 //	micromegas processes             list the instrumented processes
 //	micromegas logs <process_id>     print (or follow) the log of a process
@@ -37,7 +38,7 @@ type command struct {
 }
 
 var commands = []command{
-	{"serve", "run ingestion and analytics in one process", runServe},
+	{"serve", "run the roles of a node: ingestion, analytics and maintenance in one process by default (--roles)", runServe},
 	{"query", "run a SQL query against the analytics service", runQuery},
 	{"processes", "list the instrumented processes", runProcesses},
 	{"logs", "print or follow the log entries of a process", runLogs},

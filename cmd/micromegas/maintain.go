@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	commands = append(commands, command{"maintain", "run the maintenance daemon alone (materialization, compaction, retention)", runMaintain})
+	commands = append(commands, command{"maintain", "run the maintenance daemon alone (materialization, compaction, retention); the same as serve --roles maintenance", runMaintain})
 }
 
 // retentionFlag registers --retention-days (env MICROMEGAS_RETENTION_DAYS)
@@ -33,10 +33,11 @@ func retentionFlag(fs *flag.FlagSet) func() (time.Duration, error) {
 func runMaintain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("maintain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := app.Config{MaintenanceOnly: true}
+	cfg := app.Config{Roles: app.Maintenance}
 	fs.StringVar(&cfg.DataDir, "data-dir", envOr("MICROMEGAS_DATA_DIR", app.DefaultDataDir), "folder of the embedded catalog, local objects and cache (env MICROMEGAS_DATA_DIR)")
 	fs.StringVar(&cfg.SQLConnectionString, "sql", envOr("MICROMEGAS_SQL_CONNECTION_STRING", ""), "catalog: postgres://... ; empty = SQLite in --data-dir (env MICROMEGAS_SQL_CONNECTION_STRING)")
 	fs.StringVar(&cfg.ObjectStoreURI, "object-store", envOr("MICROMEGAS_OBJECT_STORE_URI", ""), "object store: file://, s3://, gs://, azblob://, mem:// ; empty = a folder in --data-dir (env MICROMEGAS_OBJECT_STORE_URI)")
+	fs.StringVar(&cfg.HealthAddr, "health-addr", envOr("MICROMEGAS_HEALTH_ADDR", app.DefaultHealthAddr), "listen address of the /health and /ready server (env MICROMEGAS_HEALTH_ADDR)")
 	retention := retentionFlag(fs)
 	logLevel := fs.String("log-level", envOr("MICROMEGAS_LOG_LEVEL", "info"), "console log level: debug, info, warn, error (env MICROMEGAS_LOG_LEVEL)")
 	if _, err := parseInterspersed(fs, args); err != nil {
@@ -56,9 +57,7 @@ func runMaintain(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	fmt.Fprintln(stdout, "maintenance=running")
+	printAddrs(stdout, a, false)
 	cfg.Logger.Info("micromegas maintenance daemon running", "version", version, "retention", cfg.Retention)
-	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
-	defer cancel()
-	return a.Shutdown(sctx)
+	return waitAndShutdown(ctx, a, cfg.Logger)
 }

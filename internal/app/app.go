@@ -1,14 +1,16 @@
 // Package app assembles the roles of a Micromegas server (ingestion,
-// analytics over FlightSQL) from a Config, so that the command line and
+// analytics over FlightSQL and HTTP, maintenance) from a Config, so that the command line and
 // the end-to-end tests run the same system.
 package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +23,8 @@ import (
 	"github.com/micromegas-go/micromegas/internal/catalog/sqlite"
 	"github.com/micromegas-go/micromegas/internal/engine"
 	"github.com/micromegas-go/micromegas/internal/flightsql"
+	"github.com/micromegas-go/micromegas/internal/health"
+	"github.com/micromegas-go/micromegas/internal/httpserve"
 	"github.com/micromegas-go/micromegas/internal/ingest"
 	"github.com/micromegas-go/micromegas/internal/lakehouse"
 	"github.com/micromegas-go/micromegas/internal/maintenance"
@@ -48,15 +52,21 @@ type Config struct {
 	// port 0 picks a free port.
 	WebAddr string
 	// OTLPGRPCAddr is the listen address of the OTLP/gRPC receiver
-	// (internal/otlp; OTLP/HTTP is served on IngestionAddr); port 0 picks
-	// a free port.
+	// (internal/otlp, part of the ingestion role; OTLP/HTTP is served on
+	// IngestionAddr); port 0 picks a free port.
 	OTLPGRPCAddr string
-	// Maintenance runs the maintenance daemon (materialization,
-	// compaction, retention) in this process; serve turns it on.
-	Maintenance bool
-	// MaintenanceOnly runs the daemon alone, without ingestion and
-	// FlightSQL (micromegas maintain).
-	MaintenanceOnly bool
+	// Roles selects what this node runs (roles.go). Zero runs ingestion
+	// and analytics, without the daemon; serve's default is AllRoles.
+	Roles Roles
+	// CacheSweepPeriod is how often a node with the lakehouse drops its
+	// cached copies of retired partition files (default
+	// DefaultCacheSweepPeriod).
+	CacheSweepPeriod time.Duration
+	// HealthAddr is the listen address of a server answering only
+	// /health and /ready. Empty: none, except on a node that runs neither
+	// ingestion nor analytics (whose listeners answer them), where it is
+	// DefaultHealthAddr.
+	HealthAddr string
 	// Retention is the age past which the daemon deletes data (default
 	// 90 days).
 	Retention time.Duration
@@ -92,6 +102,7 @@ const (
 	DefaultFlightSQLAddr = "127.0.0.1:50051"
 	DefaultWebAddr       = web.DefaultAddr
 	DefaultOTLPGRPCAddr  = otlp.DefaultGRPCAddr
+	DefaultHealthAddr    = "127.0.0.1:9090"
 )
 
 // App is a running server.
@@ -109,14 +120,21 @@ type App struct {
 	authn     *auth.Authenticator
 	audit     *auth.Auditor
 	keys      *auth.CatalogKeys // nil without authentication
+	tls       *tls.Config       // of every listener; nil without TLS
+	health    *health.Handler
+	status    *httpserve.Server // the /health and /ready listener; nil when not running
 
-	stopKeys   func() // stops reloading the keys; nil when not running
-	stopDaemon func() // cancels the daemon and waits for it; nil when not running
+	stopKeys    func() // stops reloading the keys; nil when not running
+	stopDaemon  func() // cancels the daemon and waits for it; nil when not running
+	stopSweeper func() // stops the partition cache sweeper; nil when not running
 }
 
-// Start opens the stores and starts every role. On error, what was started
-// is stopped again.
+// Start opens the stores and starts the roles of cfg.Roles. On error,
+// what was started is stopped again.
 func Start(ctx context.Context, cfg Config) (a *App, err error) {
+	if cfg.Roles == 0 {
+		cfg.Roles = Ingestion | Analytics
+	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = DefaultDataDir
 	}
@@ -131,6 +149,9 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	}
 	if cfg.OTLPGRPCAddr == "" {
 		cfg.OTLPGRPCAddr = DefaultOTLPGRPCAddr
+	}
+	if cfg.HealthAddr == "" && !cfg.Roles.Has(Ingestion) && !cfg.Roles.Has(Analytics) {
+		cfg.HealthAddr = DefaultHealthAddr
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -159,87 +180,144 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if a.blobs, err = blobstore.Open(ctx, uri); err != nil {
 		return a, fmt.Errorf("open object store: %w", err)
 	}
+	a.health = health.New(cfg.Roles.Names(), []health.Check{
+		{Name: "catalog", Ping: a.catalog.Ping},
+		{Name: "object_store", Ping: a.blobs.Ping},
+	}, a.log)
+	// Each role starts on its own; ingestion needs neither the engine nor
+	// the partition cache.
+	if cfg.Roles.Has(Analytics) || cfg.Roles.Has(Maintenance) {
+		if err := a.openLakehouse(ctx, dataDir); err != nil {
+			return a, err
+		}
+	}
+	if cfg.Roles.Has(Maintenance) {
+		if err := a.startDaemon(); err != nil {
+			return a, err
+		}
+	}
+	if cfg.Roles.Has(Ingestion) || cfg.Roles.Has(Analytics) {
+		if err := a.setupAuth(ctx, a.listenAddrs()); err != nil {
+			return a, err
+		}
+		if a.tls, err = auth.ServerTLS(cfg.Auth.TLSCert, cfg.Auth.TLSKey); err != nil {
+			return a, err
+		}
+	}
+	if cfg.Roles.Has(Ingestion) {
+		if err := a.startIngestion(ctx); err != nil {
+			return a, err
+		}
+	}
+	if cfg.Roles.Has(Analytics) {
+		if err := a.startAnalytics(ctx); err != nil {
+			return a, err
+		}
+	}
+	if cfg.HealthAddr != "" {
+		a.status = httpserve.New("health", cfg.HealthAddr, &http.Server{
+			Handler: a.health, ReadHeaderTimeout: 10 * time.Second,
+		}, a.log)
+		if err := a.status.Start(ctx); err != nil {
+			return a, err
+		}
+	}
+	return a, nil
+}
+
+// openLakehouse opens the engine (DuckDB) and the lakehouse over the
+// stores, with the partition cache in dataDir.
+func (a *App) openLakehouse(ctx context.Context, dataDir string) error {
 	cacheDir := filepath.Join(dataDir, "cache")
 	allowed := []string{cacheDir}
 	if p, ok := a.blobs.LocalPath("views"); ok {
 		allowed = append(allowed, p)
 	}
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
-		return a, fmt.Errorf("create cache dir: %w", err)
+		return fmt.Errorf("create cache dir: %w", err)
 	}
-	if a.engine, err = engine.Open(ctx, engineOptions(cfg, allowed, filepath.Join(dataDir, "tmp"))); err != nil {
-		return a, fmt.Errorf("open engine: %w", err)
+	var err error
+	if a.engine, err = engine.Open(ctx, engineOptions(a.cfg, allowed, filepath.Join(dataDir, "tmp"))); err != nil {
+		return fmt.Errorf("open engine: %w", err)
 	}
 	if a.lake, err = lakehouse.New(lakehouse.Options{
 		Catalog: a.catalog, Blobs: a.blobs, Engine: a.engine, CacheDir: cacheDir, Logger: a.log,
 		TableFunctions: tableFunctions(),
 	}); err != nil {
-		return a, err
+		return err
 	}
-	if cfg.Maintenance || cfg.MaintenanceOnly {
-		if err := a.startDaemon(); err != nil {
-			return a, err
-		}
+	period := a.cfg.CacheSweepPeriod
+	if period <= 0 {
+		period = DefaultCacheSweepPeriod
 	}
-	if cfg.MaintenanceOnly {
-		return a, nil
+	a.startCacheSweeper(period)
+	return nil
+}
+
+// listenAddrs are the addresses of the roles' listeners, by name, for
+// the rule that only loopback servers may run without authentication.
+func (a *App) listenAddrs() map[string]string {
+	addrs := map[string]string{}
+	if a.cfg.Roles.Has(Ingestion) {
+		addrs["ingestion"], addrs["otlp-grpc"] = a.cfg.IngestionAddr, a.cfg.OTLPGRPCAddr
 	}
-	if err := a.setupAuth(ctx, map[string]string{"ingestion": cfg.IngestionAddr, "flightsql": cfg.FlightSQLAddr,
-		"web": cfg.WebAddr, "otlp-grpc": cfg.OTLPGRPCAddr}); err != nil {
-		return a, err
+	if a.cfg.Roles.Has(Analytics) {
+		addrs["flightsql"], addrs["web"] = a.cfg.FlightSQLAddr, a.cfg.WebAddr
 	}
-	tlsCfg, err := auth.ServerTLS(cfg.Auth.TLSCert, cfg.Auth.TLSKey)
-	if err != nil {
-		return a, err
-	}
+	return addrs
+}
+
+// startIngestion starts the ingestion role: the HTTP ingestion service
+// (with OTLP/HTTP) and the OTLP/gRPC receiver.
+func (a *App) startIngestion(ctx context.Context) error {
 	receiver, err := otlp.New(otlp.Options{Catalog: a.catalog, Blobs: a.blobs, Logger: a.log})
 	if err != nil {
-		return a, err
+		return err
 	}
 	if a.ingest, err = ingest.New(ingest.Options{
-		Addr: cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log, Routes: receiver.Routes(),
-		Middleware: cfg.traceHTTP(a.authn.Middleware(auth.ScopeIngest)), TLS: tlsCfg,
+		Addr: a.cfg.IngestionAddr, Catalog: a.catalog, Blobs: a.blobs, Logger: a.log, Health: a.health,
+		Routes: receiver.Routes(), Middleware: a.cfg.traceHTTP(a.authn.Middleware(auth.ScopeIngest)), TLS: a.tls,
 	}); err != nil {
-		return a, err
+		return err
 	}
 	if err = a.ingest.Start(ctx); err != nil {
-		return a, err
+		return err
 	}
 	a.otlpGRPC = otlp.NewGRPCServer(receiver, otlp.GRPCOptions{
-		Addr: cfg.OTLPGRPCAddr, Logger: a.log, TLS: tlsCfg,
-		UnaryInterceptors: cfg.traceUnary(a.authn.UnaryInterceptor(auth.ScopeIngest)),
+		Addr: a.cfg.OTLPGRPCAddr, Logger: a.log, TLS: a.tls,
+		UnaryInterceptors: a.cfg.traceUnary(a.authn.UnaryInterceptor(auth.ScopeIngest)),
 	})
-	if err = a.otlpGRPC.Start(ctx); err != nil {
-		return a, err
-	}
+	return a.otlpGRPC.Start(ctx)
+}
+
+// startAnalytics starts the analytics role: FlightSQL and the HTTP query
+// API over the lakehouse.
+func (a *App) startAnalytics(ctx context.Context) error {
 	q := querier{lake: a.lake, ingester: ingester{catalog: a.catalog, blobs: a.blobs}, audit: a.audit}
 	vocab, err := a.engine.Vocabulary(ctx)
 	if err != nil {
-		return a, err
+		return err
 	}
 	if a.flightsql, err = flightsql.New(flightsql.Options{
-		Addr: cfg.FlightSQLAddr, Querier: q, Logger: a.log, TLS: tlsCfg, Actions: a.actions(),
-		UnaryInterceptors:  cfg.traceUnary(a.authn.UnaryInterceptor(auth.ScopeQuery)),
-		StreamInterceptors: cfg.traceStream(a.authn.StreamInterceptor(auth.ScopeQuery)),
+		Addr: a.cfg.FlightSQLAddr, Querier: q, Logger: a.log, TLS: a.tls, Actions: a.actions(),
+		UnaryInterceptors:  a.cfg.traceUnary(a.authn.UnaryInterceptor(auth.ScopeQuery)),
+		StreamInterceptors: a.cfg.traceStream(a.authn.StreamInterceptor(auth.ScopeQuery)),
 		Dialect: flightsql.Dialect{Keywords: vocab.Keywords, NumericFunctions: vocab.NumericFunctions,
 			StringFunctions: vocab.StringFunctions, SystemFunctions: vocab.SystemFunctions,
 			DateTimeFunctions: vocab.DateTimeFunctions},
 	}); err != nil {
-		return a, err
+		return err
 	}
 	if err = a.flightsql.Start(ctx); err != nil {
-		return a, err
+		return err
 	}
 	if a.web, err = web.New(web.Options{
-		Addr: cfg.WebAddr, Querier: q, Logger: a.log, TLS: tlsCfg,
-		Middleware: cfg.traceHTTP(a.authn.Middleware(auth.ScopeQuery)),
+		Addr: a.cfg.WebAddr, Querier: q, Logger: a.log, Health: a.health, TLS: a.tls,
+		Middleware: a.cfg.traceHTTP(a.authn.Middleware(auth.ScopeQuery)),
 	}); err != nil {
-		return a, err
+		return err
 	}
-	if err = a.web.Start(ctx); err != nil {
-		return a, err
-	}
-	return a, nil
+	return a.web.Start(ctx)
 }
 
 func openCatalog(ctx context.Context, conn, dataDir string) (catalog.Store, error) {
@@ -296,15 +374,6 @@ func (a *App) IngestionAddr() net.Addr {
 	return a.ingest.Addr()
 }
 
-// OTLPGRPCAddr is the address the OTLP/gRPC receiver listens on (nil
-// when it does not run).
-func (a *App) OTLPGRPCAddr() net.Addr {
-	if a.otlpGRPC == nil {
-		return nil
-	}
-	return a.otlpGRPC.Addr()
-}
-
 // FlightSQLAddr is the address the FlightSQL service listens on (nil when
 // it does not run).
 func (a *App) FlightSQLAddr() net.Addr {
@@ -323,11 +392,35 @@ func (a *App) WebAddr() net.Addr {
 	return a.web.Addr()
 }
 
-// Lakehouse returns the lakehouse, for tests and embedders.
+// OTLPGRPCAddr is the address the OTLP/gRPC receiver listens on (nil
+// when it does not run).
+func (a *App) OTLPGRPCAddr() net.Addr {
+	if a.otlpGRPC == nil {
+		return nil
+	}
+	return a.otlpGRPC.Addr()
+}
+
+// HealthAddr is the address of the /health and /ready listener (nil when
+// the node has none of its own: its role listeners answer them).
+func (a *App) HealthAddr() net.Addr {
+	if a.status == nil {
+		return nil
+	}
+	return a.status.Addr()
+}
+
+// Roles is what the node runs.
+func (a *App) Roles() Roles { return a.cfg.Roles }
+
+// Lakehouse returns the lakehouse (nil on an ingestion-only node), for
+// tests and embedders.
 func (a *App) Lakehouse() *lakehouse.Lakehouse { return a.lake }
 
-// Shutdown stops the roles, then closes the stores. It is safe on a
-// partially started App.
+// Shutdown stops the roles, then closes the stores. The servers stop
+// accepting requests at once and let those in flight finish until ctx
+// ends (then cancel them); the daemon's running task is canceled. It is
+// safe on a partially started App.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	if a.ingest != nil {
@@ -345,8 +438,14 @@ func (a *App) Shutdown(ctx context.Context) error {
 	if a.stopDaemon != nil {
 		a.stopDaemon()
 	}
+	if a.stopSweeper != nil {
+		a.stopSweeper()
+	}
 	if a.stopKeys != nil {
 		a.stopKeys()
+	}
+	if a.status != nil {
+		errs = append(errs, a.status.Shutdown(ctx))
 	}
 	if a.engine != nil {
 		errs = append(errs, a.engine.Close())

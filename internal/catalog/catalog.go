@@ -28,6 +28,15 @@ var ErrInvalidID = errors.New("invalid id: want a UUID such as 0a1b2c3d-0000-400
 // block that the catalog does not describe.
 var ErrConflict = errors.New("id already recorded with other identifiers")
 
+// ErrSuperseded is returned (wrapped) by ReplacePartitions when a
+// partition with rows of the same view instance and schema overlaps the
+// new one's insert range without lying within it: another writer (a
+// second daemon, another analytics node) covered the range differently
+// since the caller listed the partitions. Inserting anyway would count
+// the rows of the overlap twice, so nothing changes except that the new
+// partition's file is scheduled for deletion.
+var ErrSuperseded = errors.New("partition superseded by an overlapping partition")
+
 // ErrUnavailable marks errors caused by the catalog being unreachable (the
 // database is down, the connection pool is exhausted). The ingestion service
 // maps it to HTTP 503.
@@ -197,6 +206,13 @@ type Store interface {
 	// end), schedules their files in temporary_files with the given
 	// expiration, and inserts p. It returns the retired partitions,
 	// ordered like ListPartitions. A zero p.Updated is set to now.
+	//
+	// Partitions of one instance never overlap: when a partition with
+	// rows and p's schema hash overlaps (begin < p's end and end > p's
+	// begin) without lying within p's range, nothing is retired, p is not
+	// inserted, its file is scheduled in temporary_files, and the error
+	// wraps ErrSuperseded. Replacements of one instance are serialized
+	// across processes sharing the database.
 	ReplacePartitions(ctx context.Context, p Partition, retiredFileExpiration time.Time) ([]Partition, error)
 
 	// DeletePartitions deletes, in one transaction, the partitions r
@@ -217,6 +233,11 @@ type Store interface {
 	// DeleteEmptyProcesses deletes the processes inserted before `before`
 	// that no stream or block references and returns how many.
 	DeleteEmptyProcesses(ctx context.Context, before time.Time) (int64, error)
+
+	// LivePartitionFiles returns those of paths that are the file of a
+	// partition, sorted. Analytics nodes ask it which partition files
+	// they cache are retired, to drop them.
+	LivePartitionFiles(ctx context.Context, paths []string) ([]string, error)
 
 	// ListExpiredTemporaryFiles returns temporary files whose expiration
 	// is before now, ordered by (expiration, file_path).

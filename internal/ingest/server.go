@@ -52,6 +52,9 @@ type Options struct {
 	// MaxBodyBytes is the largest accepted body (default
 	// DefaultMaxBodyBytes); larger ones get 413.
 	MaxBodyBytes int64
+	// Health, when set, answers GET /health and GET /ready in place of
+	// the service's own probes (a node's status: internal/health).
+	Health http.Handler
 	// ReadTimeout bounds the time to receive one request, body included
 	// (default DefaultReadTimeout), so that stalled clients do not hold
 	// connections and memory forever.
@@ -111,15 +114,20 @@ func (s *Server) Handler() http.Handler {
 		routes.Handle(pattern, h)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "ok")
-	})
-	mux.HandleFunc("GET /ready", s.ready)
 	if s.opts.Middleware != nil {
 		mux.Handle("/", s.opts.Middleware(routes))
 	} else {
 		mux.Handle("/", routes)
 	}
+	if s.opts.Health != nil {
+		mux.Handle("GET /health", s.opts.Health)
+		mux.Handle("GET /ready", s.opts.Health)
+		return mux
+	}
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /ready", s.ready)
 	return mux
 }
 

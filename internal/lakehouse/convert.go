@@ -2,9 +2,11 @@ package lakehouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/micromegas-go/micromegas/internal/blobstore"
 	"github.com/micromegas-go/micromegas/internal/catalog"
 )
 
@@ -12,7 +14,9 @@ import (
 // or process is unknown are left out (they are not counted in
 // sink.sources, so the partition is redone once their metadata arrives);
 // blocks that cannot be read are logged, skipped and counted, so a corrupt
-// block does not make its partition stale forever. thread_spans is not
+// block does not make its partition stale forever; but when the object
+// store or the catalog is unreachable, the conversion fails (a partition
+// made then would lack blocks that are fine). thread_spans is not
 // converted here but by writeThreadSpans, which writes its file as it
 // goes.
 func (l *Lakehouse) convertBlocks(ctx context.Context, v *viewSet, blocks []catalog.Block) (*sink, error) {
@@ -39,6 +43,10 @@ func (l *Lakehouse) convertBlocks(ctx context.Context, v *viewSet, blocks []cata
 		}
 		s.sources++
 		if err := v.appendBlock(l, ctx, s, b, m); err != nil {
+			if unreachable(ctx, err) {
+				s.release()
+				return nil, fmt.Errorf("read block %s: %w", b.BlockID, err)
+			}
 			l.log.Warn("skipping a block that cannot be read", "view", v.name, "block_id", b.BlockID, "err", err)
 		}
 	}
@@ -57,4 +65,11 @@ func (l *Lakehouse) buildPartition(ctx context.Context, v *viewSet, instance str
 	}
 	defer s.release()
 	return l.writePartition(ctx, v, instance, begin, end, s)
+}
+
+// unreachable reports whether err comes from a store that did not answer
+// (or from ctx ending) rather than from the block itself.
+func unreachable(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || errors.Is(err, blobstore.ErrUnavailable) || errors.Is(err, catalog.ErrUnavailable) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

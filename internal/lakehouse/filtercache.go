@@ -51,6 +51,19 @@ func (c *filterCache[F]) get(key string) (f F, known bool) {
 	return el.Value.(*filterEntry[F]).f, true
 }
 
+// forget removes the filters of keys (retired partition files).
+func (c *filterCache[F]) forget(keys []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range keys {
+		if el, ok := c.entries[k]; ok {
+			c.bytes -= el.Value.(*filterEntry[F]).size
+			c.lru.Remove(el)
+			delete(c.entries, k)
+		}
+	}
+}
+
 // put caches the filter of key (nil: the file has none).
 func (c *filterCache[F]) put(key string, f F) {
 	size := 0

@@ -73,10 +73,29 @@ func (c jitChunk) overlaps(begin, end time.Time) bool {
 	return false
 }
 
+// maxInstanceAttempts bounds the updates of one view instance that
+// another node's partitions supersede while they run.
+const maxInstanceAttempts = 5
+
 // updateInstance brings the just-in-time partitions of one view instance
 // up to date for the blocks meeting [begin, end] (all blocks when the range
-// is zero) and returns the partitions to read.
+// is zero) and returns the partitions to read. Analytics nodes sharing a
+// catalog may update one instance at once: the catalog serializes their
+// commits and refuses a partition another one overlaps
+// (catalog.ErrSuperseded), after which the update starts again from the
+// catalog's new state.
 func (l *Lakehouse) updateInstance(ctx context.Context, v *viewSet, instance string, begin, end time.Time) ([]catalog.Partition, error) {
+	for attempt := 1; ; attempt++ {
+		parts, err := l.tryUpdateInstance(ctx, v, instance, begin, end)
+		if !errors.Is(err, catalog.ErrSuperseded) || attempt == maxInstanceAttempts {
+			return parts, err
+		}
+		l.log.Debug("just-in-time partition superseded: updating again", "view", v.name, "instance", instance, "attempt", attempt)
+	}
+}
+
+// tryUpdateInstance is one attempt of updateInstance.
+func (l *Lakehouse) tryUpdateInstance(ctx context.Context, v *viewSet, instance string, begin, end time.Time) ([]catalog.Partition, error) {
 	f := catalog.BlockFilter{Tag: v.tag}
 	switch v.instance {
 	case perProcess:

@@ -2,6 +2,7 @@ package lakehouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,7 +18,9 @@ import (
 // reaching outside the slice leaves the slice alone. Each result is
 // committed in one catalog transaction that retires what it replaces, so
 // running it twice, or from two daemons at once, converges on the same
-// partitions. It returns the number of partitions written.
+// partitions; a slice that another daemon covered with a larger partition
+// meanwhile is left alone (catalog.ErrSuperseded), so partitions never
+// overlap. It returns the number of partitions written.
 func (l *Lakehouse) MaterializeRange(ctx context.Context, view string, begin, end time.Time, delta time.Duration) (int, error) {
 	v, ok := lookupView(view)
 	if !ok || !v.materialized() {
@@ -40,6 +43,13 @@ func (l *Lakehouse) MaterializeRange(ctx context.Context, view string, begin, en
 			e = end
 		}
 		n, err := l.materializeSlice(ctx, v, parts, s, e)
+		if errors.Is(err, catalog.ErrSuperseded) {
+			// Another daemon covered the slice with a larger partition
+			// since parts was listed: nothing to do here, as when the
+			// list shows one.
+			l.log.Debug("materialization superseded", "view", view, "begin", s, "end", e)
+			n, err = 0, nil
+		}
 		if err != nil {
 			return written, fmt.Errorf("materialize %s [%s, %s): %w", view, s.Format(time.RFC3339Nano), e.Format(time.RFC3339Nano), err)
 		}

@@ -199,6 +199,9 @@ func (l *Lakehouse) buildThreadSpans(ctx context.Context, blocks []catalog.Block
 			}
 		}
 		if d.err != nil {
+			if unreachable(ctx, d.err) {
+				return fmt.Errorf("read block %s: %w", b.BlockID, d.err)
+			}
 			l.log.Warn("skipping a thread block that cannot be read", "block_id", b.BlockID, "err", d.err)
 			continue
 		}

@@ -9,7 +9,8 @@
 //	GET  /gateway/health   {"status": "healthy", "timestamp": ...}
 //	GET  /api/perfetto/{process_id}?begin=&end=&spans=
 //	                       → a Perfetto trace of the process's spans
-//	GET  /health           "ok", never behind the middleware
+//	GET  /health           "ok", never behind the middleware (with
+//	                       Options.Health: the node's status, and /ready)
 //
 // Queries run through the same Querier as the FlightSQL server, so they
 // see the same views, time range semantics and errors: a query the
@@ -51,6 +52,9 @@ type Options struct {
 	Middleware func(http.Handler) http.Handler
 	// TLS, when not nil, serves HTTPS with this configuration.
 	TLS *tls.Config
+	// Health, when set, answers GET /health and GET /ready (a node's
+	// status: internal/health) in place of the plain "ok" of /health.
+	Health http.Handler
 	// MaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes);
 	// larger ones get 413.
 	MaxBodyBytes int64
@@ -100,13 +104,18 @@ func (s *Server) Handler() http.Handler {
 	routes.HandleFunc("GET /gateway/health", gatewayHealth)
 	routes.HandleFunc("GET /api/perfetto/{process_id}", s.perfettoTrace)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprintln(w, "ok")
-	})
 	if s.opts.Middleware != nil {
 		mux.Handle("/", s.opts.Middleware(routes))
 	} else {
 		mux.Handle("/", routes)
 	}
+	if s.opts.Health != nil {
+		mux.Handle("GET /health", s.opts.Health)
+		mux.Handle("GET /ready", s.opts.Health)
+		return mux
+	}
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
 	return mux
 }

@@ -30,6 +30,7 @@ const startTimeout = 90 * time.Second
 type Server struct {
 	dir      string
 	s3Port   int
+	ports    []int // of every weed service, for Restart
 	cmd      *exec.Cmd
 	done     chan struct{} // closed when the process has exited
 	waitErr  error
@@ -78,6 +79,37 @@ func start(t testing.TB, bin string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	return launch(bin, dir, ports)
+}
+
+// Run starts `weed mini` as StartServer does, with its data in dir, for
+// programs that are not tests (the load harness, cmd/micromegas-loadtest,
+// which stops it and starts it again). The caller stops it and removes
+// dir; the AWS environment of the processes that use it is Env().
+func Run(dir string) (*Server, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(10)
+	if err != nil {
+		return nil, err
+	}
+	return launch(bin, dir, ports)
+}
+
+// Restart starts a stopped server again, on the same folder and ports, so
+// the URI its clients hold stays valid.
+func (s *Server) Restart() (*Server, error) {
+	s.Stop()
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	return launch(bin, s.dir, s.ports)
+}
+
+func launch(bin, dir string, ports []int) (*Server, error) {
 	p := func(i int) string { return strconv.Itoa(ports[i]) }
 	args := []string{"mini",
 		"-dir=" + dir, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
@@ -93,7 +125,7 @@ func start(t testing.TB, bin string) (*Server, error) {
 		"-s3.localSocket=" + filepath.Join(dir, "s3.sock"),
 	}
 	logPath := filepath.Join(dir, "weed.log")
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +138,7 @@ func start(t testing.TB, bin string) (*Server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
-	s := &Server{dir: dir, s3Port: ports[6], cmd: cmd, done: make(chan struct{}),
+	s := &Server{dir: dir, s3Port: ports[6], ports: ports, cmd: cmd, done: make(chan struct{}),
 		suffix: strconv.FormatUint(rand.Uint64()%1e9, 36)}
 	go func() { s.waitErr = cmd.Wait(); close(s.done) }()
 	s.client = s3.New(s3.Options{

@@ -66,9 +66,10 @@ func testListPartitionsFilters(t *testing.T, s catalog.Store) {
 
 func testListPartitionsOrdering(t *testing.T, s catalog.Store) {
 	// Same begin: ordered by file path. Inserted in reverse order; the
-	// wider one first so that the narrower one does not retire it.
+	// wider one first so that the narrower one does not retire it, with
+	// another schema so that the wider one does not supersede it.
 	b := partition("blocks", "global", 20, 22, "views/b.parquet")
-	a := partition("blocks", "global", 20, 21, "views/a.parquet")
+	a := withSchema(partition("blocks", "global", 20, 21, "views/a.parquet"), schemaB)
 	first := partition("blocks", "global", 10, 20, "views/z.parquet")
 	emptyFirst := partition("blocks", "global", 5, 10, "")
 	for _, p := range []catalog.Partition{b, a, first, emptyFirst} {

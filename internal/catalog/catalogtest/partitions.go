@@ -2,8 +2,10 @@ package catalogtest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,11 +92,11 @@ func testReplacePartitions(t *testing.T, s catalog.Store) {
 	a0 := partition("log_entries", "global", 0, 1, "views/a0.parquet")
 	a1 := partition("log_entries", "global", 1, 2, "views/a1.parquet")
 	a2 := partition("log_entries", "global", 2, 3, "") // empty
-	wide := partition("log_entries", "global", 2, 5, "views/wide.parquet")
+	wide := partition("log_entries", "global", 3, 5, "views/wide.parquet")
 	other := partition("log_entries", "other", 0, 1, "views/other.parquet")
 	otherSet := partition("measures", "global", 0, 1, "views/m.parquet")
-	// wide goes first: inserting a2 afterwards must not retire it, since
-	// wide extends outside a2's range.
+	// wide goes first: inserting a2 or merged afterwards must not retire
+	// it, since it ends outside their ranges.
 	for _, p := range []catalog.Partition{wide, a0, a1, a2, other, otherSet} {
 		if retired := mustReplace(t, s, p, exp); len(retired) != 0 {
 			t.Fatalf("inserting %s retired %v, want none", p.FilePath, partitionFiles(retired))
@@ -196,5 +198,131 @@ func testEmptyPartitions(t *testing.T, s catalog.Store) {
 	got = mustListPartitions(t, s, catalog.PartitionFilter{ViewSetName: "log_entries", ViewInstanceID: "global"})
 	if len(got) != 2 || got[1].Updated.IsZero() || time.Since(got[1].Updated) > time.Minute {
 		t.Errorf("partitions = %+v, want the second one with Updated set to now", got)
+	}
+}
+
+// testReplacePartitionsSuperseded: a partition that one with rows
+// overlaps without lying within its range is refused, whatever the order
+// in which two writers commit; its file is scheduled for deletion.
+func testReplacePartitionsSuperseded(t *testing.T, s catalog.Store) {
+	exp := sec(5000)
+	global := catalog.PartitionFilter{ViewSetName: "log_entries", ViewInstanceID: "global"}
+	minute := partition("log_entries", "global", 0, 60, "views/minute.parquet")
+	mustReplace(t, s, minute, exp)
+	cases := []struct {
+		name       string
+		p          catalog.Partition
+		superseded bool
+	}{
+		{"second inside a minute", partition("log_entries", "global", 10, 11, "views/second.parquet"), true},
+		{"straddling the minute's end", partition("log_entries", "global", 59, 61, "views/straddle.parquet"), true},
+		{"empty, inside", partition("log_entries", "global", 20, 21, ""), true},
+		{"after the minute", partition("log_entries", "global", 60, 61, "views/next.parquet"), false},
+		{"another schema", withSchema(partition("log_entries", "global", 30, 31, "views/schema-b.parquet"), schemaB), false},
+		{"another instance", partition("log_entries", "p1", 10, 11, "views/p1.parquet"), false},
+	}
+	for _, c := range cases {
+		retired, err := s.ReplacePartitions(ctxFor(t), c.p, exp)
+		if got := errors.Is(err, catalog.ErrSuperseded); got != c.superseded || (err != nil && !got) {
+			t.Errorf("%s: ReplacePartitions = %v, want superseded %v", c.name, err, c.superseded)
+		}
+		if c.superseded && len(retired) != 0 {
+			t.Errorf("%s: a superseded replacement retired %v", c.name, partitionFiles(retired))
+		}
+	}
+	got := partitionFiles(mustListPartitions(t, s, global))
+	if want := []string{"views/minute.parquet", "views/schema-b.parquet", "views/next.parquet"}; !slices.Equal(got, want) {
+		t.Errorf("partitions = %v, want %v", got, want)
+	}
+	files, err := s.ListExpiredTemporaryFiles(ctxFor(t), exp.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range files {
+		paths = append(paths, f.FilePath)
+	}
+	if want := []string{"views/second.parquet", "views/straddle.parquet"}; !slices.Equal(paths, want) {
+		t.Errorf("temporary files = %v, want the refused files %v", paths, want)
+	}
+	// An empty partition that overlaps does not block: it holds no row to
+	// count twice.
+	mustReplace(t, s, partition("log_entries", "e", 0, 60, ""), exp)
+	mustReplace(t, s, partition("log_entries", "e", 10, 11, "views/e-second.parquet"), exp)
+	// A larger range retires what lies within it, as before (any schema).
+	retired := mustReplace(t, s, partition("log_entries", "global", 0, 120, "views/two-minutes.parquet"), exp)
+	if got, want := partitionFiles(retired), []string{"views/minute.parquet", "views/schema-b.parquet", "views/next.parquet"}; !slices.Equal(got, want) {
+		t.Errorf("the two-minute partition retired %v, want %v", got, want)
+	}
+}
+
+func withSchema(p catalog.Partition, schema []byte) catalog.Partition {
+	p.FileSchemaHash = schema
+	return p
+}
+
+// testConcurrentReplacements has writers commit partitions of the
+// compaction hierarchy (seconds, the minute, two halves) of one instance
+// at once, as two daemons and two analytics nodes do: at every moment
+// the partitions with rows never overlap.
+func testConcurrentReplacements(t *testing.T, s catalog.Store) {
+	exp := sec(5000)
+	ranges := [][2]int{{0, 60}, {0, 30}, {30, 60}}
+	for i := 0; i < 60; i++ {
+		ranges = append(ranges, [2]int{i, i + 1})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*len(ranges))
+	for w := 0; w < 4; w++ {
+		wg.Go(func() {
+			for i := range ranges {
+				r := ranges[(i*7+w*13)%len(ranges)]
+				p := partition("log_entries", "global", r[0], r[1], fmt.Sprintf("views/w%d-%d-%d.parquet", w, r[0], r[1]))
+				if _, err := s.ReplacePartitions(ctxFor(t), p, exp); err != nil && !errors.Is(err, catalog.ErrSuperseded) {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("ReplacePartitions: %v", err)
+	}
+	parts := mustListPartitions(t, s, catalog.PartitionFilter{ViewSetName: "log_entries", ViewInstanceID: "global"})
+	covered := 0
+	for i, p := range parts {
+		if i > 0 && p.BeginInsertTime.Before(parts[i-1].EndInsertTime) {
+			t.Errorf("partitions overlap: [%v, %v) and [%v, %v)", parts[i-1].BeginInsertTime, parts[i-1].EndInsertTime, p.BeginInsertTime, p.EndInsertTime)
+		}
+		covered += int(p.EndInsertTime.Sub(p.BeginInsertTime) / time.Second)
+	}
+	if covered > 60 {
+		t.Errorf("partitions cover %d s of a 60 s range", covered)
+	}
+}
+
+// testLivePartitionFiles: the files of partitions that exist are live;
+// those of retired partitions and unknown paths are not.
+func testLivePartitionFiles(t *testing.T, s catalog.Store) {
+	exp := sec(5000)
+	mustReplace(t, s, partition("log_entries", "global", 0, 1, "views/s0.parquet"), exp)
+	mustReplace(t, s, partition("log_entries", "global", 1, 2, "views/s1.parquet"), exp)
+	mustReplace(t, s, partition("measures", "p1", 0, 1, "views/m.parquet"), exp)
+	mustReplace(t, s, partition("log_entries", "global", 0, 2, "views/merged.parquet"), exp) // retires s0, s1
+	paths := []string{"views/s0.parquet", "views/m.parquet", "views/s1.parquet", "views/merged.parquet"}
+	for i := range 1200 { // more than one statement's worth of parameters
+		paths = append(paths, fmt.Sprintf("views/unknown-%04d.parquet", i))
+	}
+	got, err := s.LivePartitionFiles(ctxFor(t), paths)
+	if err != nil {
+		t.Fatalf("LivePartitionFiles: %v", err)
+	}
+	if want := []string{"views/m.parquet", "views/merged.parquet"}; !slices.Equal(got, want) {
+		t.Errorf("LivePartitionFiles = %v, want %v", got, want)
+	}
+	if got, err := s.LivePartitionFiles(ctxFor(t), nil); err != nil || len(got) != 0 {
+		t.Errorf("LivePartitionFiles(nil) = %v, %v; want nothing", got, err)
 	}
 }

@@ -55,7 +55,8 @@ func nonNilBytes(b []byte) []byte {
 // whose insert range lies within [p.BeginInsertTime, p.EndInsertTime],
 // schedules their files for deletion at retiredFileExpiration, and inserts
 // p. It returns the retired partitions. Replacements of one view instance
-// are serialized across servers by an advisory lock.
+// are serialized across servers by an advisory lock, under which a
+// partition that another one overlaps is refused (catalog.ErrSuperseded).
 func (s *Store) ReplacePartitions(ctx context.Context, p catalog.Partition, retiredFileExpiration time.Time) ([]catalog.Partition, error) {
 	if err := checkPartition(p); err != nil {
 		return nil, fmt.Errorf("replace partitions: %w", err)
@@ -65,8 +66,24 @@ func (s *Store) ReplacePartitions(ctx context.Context, p catalog.Partition, reti
 	}
 	begin, end := encodeTime(p.BeginInsertTime), encodeTime(p.EndInsertTime)
 	var retired []catalog.Partition
+	superseded := false
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if err := lockInstance(ctx, tx, p.ViewSetName, p.ViewInstanceID); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT EXISTS(SELECT 1 FROM lakehouse_partitions
+			WHERE view_set_name = $1 AND view_instance_id = $2 AND file_schema_hash = $3 AND num_rows > 0
+			AND begin_insert_time < $5 AND end_insert_time > $4
+			AND NOT (begin_insert_time >= $4 AND end_insert_time <= $5))`,
+			p.ViewSetName, p.ViewInstanceID, nonNilBytes(p.FileSchemaHash), begin, end).Scan(&superseded); err != nil {
+			return fmt.Errorf("check overlaps: %w", err)
+		}
+		if superseded {
+			if p.FilePath == "" {
+				return nil
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO temporary_files(file_path, file_size, expiration) VALUES ($1, $2, $3)`,
+				p.FilePath, p.FileSize, encodeTime(retiredFileExpiration))
 			return err
 		}
 		// When begin == end the condition is an exact match.
@@ -88,6 +105,10 @@ func (s *Store) ReplacePartitions(ctx context.Context, p catalog.Partition, reti
 	})
 	if err != nil {
 		return nil, wrapErr("replace partitions", err)
+	}
+	if superseded {
+		return nil, fmt.Errorf("replace %s/%s partition [%s, %s): %w", p.ViewSetName, p.ViewInstanceID,
+			p.BeginInsertTime.UTC().Format(time.RFC3339Nano), p.EndInsertTime.UTC().Format(time.RFC3339Nano), catalog.ErrSuperseded)
 	}
 	catalog.SortPartitions(retired)
 	return retired, nil
@@ -159,4 +180,19 @@ func (s *Store) DeleteTemporaryFiles(ctx context.Context, paths []string) error 
 	}
 	_, err := s.pool.Exec(ctx, `DELETE FROM temporary_files WHERE file_path = ANY($1)`, paths)
 	return wrapErr("delete temporary files", err)
+}
+
+// LivePartitionFiles returns those of paths that are the file of a
+// partition, sorted.
+func (s *Store) LivePartitionFiles(ctx context.Context, paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT file_path FROM lakehouse_partitions
+		WHERE file_path = ANY($1) GROUP BY file_path ORDER BY file_path COLLATE "C"`, paths)
+	if err != nil {
+		return nil, wrapErr("list live partition files", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, wrapErr("list live partition files", err)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -85,8 +86,30 @@ func (s *Store) ReplacePartitions(ctx context.Context, p catalog.Partition, reti
 		return nil, wrapErr("replace partitions: begin", err)
 	}
 	defer tx.Rollback()
-	// args[2] and args[3] are the begin and end insert times. When they
-	// are equal the condition is an exact match.
+	// args[2] and args[3] are the begin and end insert times, args[9]
+	// the schema hash.
+	var superseded bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM lakehouse_partitions
+		WHERE view_set_name = ? AND view_instance_id = ? AND file_schema_hash = ? AND num_rows > 0
+		AND begin_insert_time < ? AND end_insert_time > ?
+		AND NOT (begin_insert_time >= ? AND end_insert_time <= ?))`,
+		args[0], args[1], args[9], args[3], args[2], args[2], args[3]).Scan(&superseded); err != nil {
+		return nil, wrapErr("replace partitions: check overlaps", err)
+	}
+	if superseded {
+		if p.FilePath != "" {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO temporary_files(file_path, file_size, expiration) VALUES (?, ?, ?)`,
+				p.FilePath, p.FileSize, expiration); err != nil {
+				return nil, wrapErr("replace partitions: schedule superseded file", err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, wrapErr("replace partitions: commit", err)
+		}
+		return nil, fmt.Errorf("replace %s/%s partition [%s, %s): %w", p.ViewSetName, p.ViewInstanceID,
+			p.BeginInsertTime.UTC().Format(time.RFC3339Nano), p.EndInsertTime.UTC().Format(time.RFC3339Nano), catalog.ErrSuperseded)
+	}
+	// When begin and end are equal the condition is an exact match.
 	retired, err := retirePartitions(ctx, tx, `DELETE FROM lakehouse_partitions
 		WHERE view_set_name = ? AND view_instance_id = ? AND begin_insert_time >= ? AND end_insert_time <= ?
 		RETURNING `+partitionColumns, expiration, args[0], args[1], args[2], args[3])
@@ -194,4 +217,41 @@ func (s *Store) DeleteTemporaryFiles(ctx context.Context, paths []string) error 
 	_, err = s.writer.ExecContext(ctx,
 		`DELETE FROM temporary_files WHERE file_path IN (SELECT value FROM json_each(?))`, string(list))
 	return wrapErr("delete temporary files", err)
+}
+
+// livePathsPerQuery bounds the parameters of one query (SQLite allows
+// 32766).
+const livePathsPerQuery = 500
+
+// LivePartitionFiles returns those of paths that are the file of a
+// partition, sorted.
+func (s *Store) LivePartitionFiles(ctx context.Context, paths []string) ([]string, error) {
+	var out []string
+	for len(paths) > 0 {
+		n := min(len(paths), livePathsPerQuery)
+		args := make([]any, n)
+		for i, p := range paths[:n] {
+			args[i] = p
+		}
+		paths = paths[n:]
+		rows, err := s.reader.QueryContext(ctx, `SELECT DISTINCT file_path FROM lakehouse_partitions
+			WHERE file_path IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, wrapErr("list live partition files", err)
+		}
+		for rows.Next() {
+			var p string
+			if err := rows.Scan(&p); err != nil {
+				rows.Close()
+				return nil, wrapErr("list live partition files", err)
+			}
+			out = append(out, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, wrapErr("list live partition files", err)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }

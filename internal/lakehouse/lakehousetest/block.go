@@ -274,13 +274,23 @@ func (b *Block) asyncSpan(typ uint8, site *SpanSite, spanID, parent uint64, dept
 // Payload returns the stored form of the block: the CBOR BlockPayload of
 // the LZ4-compressed dependencies and objects.
 func (b *Block) Payload() ([]byte, error) {
-	deps, err := transit.Compress(nil, b.deps)
+	p, err := b.TransitPayload()
 	if err != nil {
 		return nil, err
+	}
+	return transit.EncodePayload(p)
+}
+
+// TransitPayload returns the payload as the insert_block body carries it:
+// the LZ4-compressed dependencies and objects.
+func (b *Block) TransitPayload() (transit.BlockPayload, error) {
+	deps, err := transit.Compress(nil, b.deps)
+	if err != nil {
+		return transit.BlockPayload{}, err
 	}
 	objs, err := transit.Compress(nil, b.objs)
 	if err != nil {
-		return nil, err
+		return transit.BlockPayload{}, err
 	}
-	return transit.EncodePayload(transit.BlockPayload{Dependencies: deps, Objects: objs})
+	return transit.BlockPayload{Dependencies: deps, Objects: objs}, nil
 }
