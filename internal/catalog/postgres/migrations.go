@@ -11,7 +11,7 @@ import (
 
 // LatestSchemaVersion is the schema version this package creates and
 // expects.
-const LatestSchemaVersion = 2
+const LatestSchemaVersion = 3
 
 // migrationLockKey is the advisory lock (two-key form, which does not
 // collide with the one-key locks of ReplacePartitions) that serializes
@@ -81,6 +81,17 @@ var migrations = [][]string{
 	// before a time.
 	{
 		`CREATE INDEX lh_part_end_insert_any_view ON lakehouse_partitions(end_insert_time)`,
+	},
+	// Version 3: the web UI's SQL notebooks (content: JSON text).
+	{
+		`CREATE TABLE notebooks(
+			notebook_id UUID NOT NULL PRIMARY KEY,
+			name TEXT NOT NULL,
+			content TEXT NOT NULL,
+			revision BIGINT NOT NULL,
+			created_at TIMESTAMPTZ NOT NULL,
+			updated_at TIMESTAMPTZ NOT NULL)`,
+		`CREATE INDEX notebooks_updated_at ON notebooks(updated_at)`,
 	},
 }
 

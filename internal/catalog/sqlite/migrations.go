@@ -9,7 +9,7 @@ import (
 
 // LatestSchemaVersion is the schema version this package creates and
 // expects.
-const LatestSchemaVersion = 2
+const LatestSchemaVersion = 3
 
 // migrations is the schema history: migrations[i] brings the database from
 // version i to version i+1. Append only; never edit a released step.
@@ -71,6 +71,17 @@ var migrations = [][]string{
 	// before a time.
 	{
 		`CREATE INDEX lh_part_end_insert_any_view ON lakehouse_partitions(end_insert_time)`,
+	},
+	// Version 3: the web UI's SQL notebooks (content: JSON text).
+	{
+		`CREATE TABLE notebooks(
+			notebook_id TEXT NOT NULL PRIMARY KEY,
+			name TEXT NOT NULL,
+			content TEXT NOT NULL,
+			revision INTEGER NOT NULL,
+			created_at INTEGER NOT NULL,
+			updated_at INTEGER NOT NULL)`,
+		`CREATE INDEX notebooks_updated_at ON notebooks(updated_at)`,
 	},
 }
 
