@@ -19,7 +19,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.DataDir, "data-dir", envOr("MICROMEGAS_DATA_DIR", app.DefaultDataDir), "folder of the embedded catalog, local objects and cache (env MICROMEGAS_DATA_DIR)")
 	fs.StringVar(&cfg.IngestionAddr, "ingestion-addr", envOr("MICROMEGAS_INGESTION_ADDR", app.DefaultIngestionAddr), "ingestion HTTP listen address; port 0 picks a free port (env MICROMEGAS_INGESTION_ADDR)")
 	fs.StringVar(&cfg.FlightSQLAddr, "flightsql-addr", envOr("MICROMEGAS_FLIGHTSQL_ADDR", app.DefaultFlightSQLAddr), "FlightSQL gRPC listen address; port 0 picks a free port (env MICROMEGAS_FLIGHTSQL_ADDR)")
-	fs.StringVar(&cfg.WebAddr, "web-addr", envOr("MICROMEGAS_WEB_ADDR", app.DefaultWebAddr), "HTTP query API listen address (/api/query, /gateway/query); port 0 picks a free port (env MICROMEGAS_WEB_ADDR)")
+	fs.StringVar(&cfg.WebAddr, "web-addr", envOr("MICROMEGAS_WEB_ADDR", app.DefaultWebAddr), "web UI and HTTP query API listen address (/, /api/query, /gateway/query); port 0 picks a free port (env MICROMEGAS_WEB_ADDR)")
 	fs.StringVar(&cfg.SQLConnectionString, "sql", envOr("MICROMEGAS_SQL_CONNECTION_STRING", ""), "catalog: postgres://... ; empty = SQLite in --data-dir (env MICROMEGAS_SQL_CONNECTION_STRING)")
 	fs.StringVar(&cfg.ObjectStoreURI, "object-store", envOr("MICROMEGAS_OBJECT_STORE_URI", ""), "object store: file://, s3://, gs://, azblob://, mem:// ; empty = a folder in --data-dir (env MICROMEGAS_OBJECT_STORE_URI)")
 	logLevel := fs.String("log-level", envOr("MICROMEGAS_LOG_LEVEL", "info"), "console log level: debug, info, warn, error (env MICROMEGAS_LOG_LEVEL)")
@@ -62,6 +62,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "ingestion=http://%s\n", a.IngestionAddr())
 	fmt.Fprintf(stdout, "flightsql=grpc://%s\n", a.FlightSQLAddr())
 	fmt.Fprintf(stdout, "web=http://%s\n", a.WebAddr())
+	fmt.Fprintf(stdout, "web UI: open http://%s/ in a browser\n", a.WebAddr())
 	cfg.Logger.Info("micromegas serving", "version", version, "data_dir", cfg.DataDir,
 		"ingestion", a.IngestionAddr().String(), "flightsql", a.FlightSQLAddr().String(), "web", a.WebAddr().String())
 

@@ -42,7 +42,8 @@ type Config struct {
 	IngestionAddr string
 	FlightSQLAddr string
 	Logger        *slog.Logger
-	// WebAddr is the listen address of the HTTP query API (internal/web);
+	// WebAddr is the listen address of the HTTP query API and the web UI
+	// (internal/web);
 	// port 0 picks a free port.
 	WebAddr string
 	// Maintenance runs the maintenance daemon (materialization,
@@ -179,7 +180,8 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	if err = a.flightsql.Start(ctx); err != nil {
 		return a, err
 	}
-	if a.web, err = web.New(web.Options{Addr: cfg.WebAddr, Querier: q, Logger: a.log}); err != nil {
+	notebooks, _ := a.catalog.(catalog.NotebookStore)
+	if a.web, err = web.New(web.Options{Addr: cfg.WebAddr, Querier: q, Logger: a.log, Notebooks: notebooks}); err != nil {
 		return a, err
 	}
 	if err = a.web.Start(ctx); err != nil {

@@ -9,7 +9,18 @@
 //	GET  /gateway/health   {"status": "healthy", "timestamp": ...}
 //	GET  /api/perfetto/{process_id}?begin=&end=&spans=
 //	                       → a Perfetto trace of the process's spans
+//	GET  /api/notebooks[/{id}], POST, PUT, DELETE
+//	                       the SQL notebooks of the web UI (notebooks.go)
 //	GET  /health           "ok", never behind the middleware
+//	GET  /...              the web UI (package ui, embedded in the
+//	                       binary): static files, never behind the
+//	                       middleware; they hold no data
+//
+// The web UI reads everything through these routes with the credentials
+// the browser carries (cookies). When the middleware refuses a request
+// with 401 and a JSON body {"error": ..., "login_url": ...}, the UI shows
+// the error and a sign-in link to login_url: that is the seam for a
+// server-side OIDC sign-in.
 //
 // Queries run through the same Querier as the FlightSQL server, so they
 // see the same views, time range semantics and errors: a query the
@@ -19,12 +30,15 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/flightsql"
 	"github.com/micromegas-go/micromegas/internal/httpserve"
+	"github.com/micromegas-go/micromegas/ui"
 )
 
 // DefaultAddr is where the API listens unless told otherwise.
@@ -51,12 +65,19 @@ type Options struct {
 	// MaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes);
 	// larger ones get 413.
 	MaxBodyBytes int64
+	// Notebooks keeps the web UI's notebooks; nil answers 501 on
+	// /api/notebooks.
+	Notebooks catalog.NotebookStore
+	// UI holds the web UI's files, index.html at the root; nil: the UI
+	// built into the binary (ui.Assets).
+	UI fs.FS
 }
 
 // Server is the HTTP API server.
 type Server struct {
 	opts Options
 	log  *slog.Logger
+	h    http.Handler
 	// Server gives Start, Addr and Shutdown.
 	*httpserve.Server
 }
@@ -75,9 +96,16 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.UI == nil {
+		opts.UI = ui.Assets()
+	}
 	s := &Server{opts: opts, log: opts.Logger}
+	var err error
+	if s.h, err = s.handler(); err != nil {
+		return nil, err
+	}
 	s.Server = httpserve.New("web", opts.Addr, &http.Server{
-		Handler:           s.Handler(),
+		Handler:           s.h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -88,6 +116,14 @@ func New(opts Options) (*Server, error) {
 
 // Handler returns the routes, for embedding in another server or a test.
 func (s *Server) Handler() http.Handler {
+	return s.h
+}
+
+func (s *Server) handler() (http.Handler, error) {
+	pages, err := uiHandler(s.opts.UI)
+	if err != nil {
+		return nil, fmt.Errorf("web UI files: %w", err)
+	}
 	wrap := s.opts.Middleware
 	if wrap == nil {
 		wrap = func(h http.Handler) http.Handler { return h }
@@ -97,8 +133,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /gateway/query", wrap(http.HandlerFunc(s.gatewayQuery)))
 	mux.Handle("GET /gateway/health", wrap(http.HandlerFunc(gatewayHealth)))
 	mux.Handle("GET /api/perfetto/{process_id}", wrap(http.HandlerFunc(s.perfettoTrace)))
+	s.notebookRoutes(mux, wrap)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	return mux
+	mux.Handle("GET /", pages)
+	return mux, nil
 }
