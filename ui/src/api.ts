@@ -141,7 +141,10 @@ export interface Cell {
 }
 
 async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const resp = await request(path, { ...init, headers: { "Content-Type": "application/json", ...init.headers } });
+  const resp = await request(path, {
+    ...init,
+    headers: { "Content-Type": "application/json", ...init.headers },
+  });
   return resp.status === 204 ? (undefined as T) : ((await resp.json()) as T);
 }
 

@@ -84,12 +84,18 @@ function pageFor(path: string): {
   render: (p: PageProps) => preact.JSX.Element;
 } {
   const m = /^\/process\/([^/]+)$/.exec(path);
-  if (m) return { nav: "processes", ownRange: true, render: (p) => <ProcessPage pid={decodeURIComponent(m[1])} {...p} /> };
+  if (m)
+    return {
+      nav: "processes",
+      ownRange: true,
+      render: (p) => <ProcessPage pid={decodeURIComponent(m[1])} {...p} />,
+    };
   if (path === "/logs") return { nav: "logs", render: (p) => <LogsPage {...p} /> };
   if (path === "/notebooks") return { nav: "notebooks", render: (p) => <NotebooksPage {...p} /> };
   const nb = /^\/notebooks\/([^/]+)$/.exec(path);
   if (nb) return { nav: "notebooks", render: (p) => <NotebookPage id={decodeURIComponent(nb[1])} {...p} /> };
-  if (path === "/" || path === "/processes") return { nav: "processes", render: (p) => <ProcessesPage {...p} /> };
+  if (path === "/" || path === "/processes")
+    return { nav: "processes", render: (p) => <ProcessesPage {...p} /> };
   return {
     nav: "",
     render: () => (

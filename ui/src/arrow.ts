@@ -31,14 +31,18 @@ export function kindOf(t: DataType): Kind {
   return "other";
 }
 
-/** timeMs returns a time column as float milliseconds, exact to the sub-microsecond. */
+/** timeMs returns a time column as float milliseconds (which keep about a quarter of a microsecond today). */
 export function timeMs(v: Vector): (number | null)[] {
   const out: (number | null)[] = new Array(v.length);
   let i = 0;
   const t = v.type;
   for (const d of v.data) {
     const values = d.values as BigInt64Array | Int32Array | Float64Array;
-    const perUnit = DataType.isTimestamp(t) ? NS_PER_UNIT[t.unit] : DataType.isDate(t) && t.unit === 0 ? 86400e9 : 1e6;
+    const perUnit = DataType.isTimestamp(t)
+      ? NS_PER_UNIT[t.unit]
+      : DataType.isDate(t) && t.unit === 0
+        ? 86400e9
+        : 1e6;
     for (let j = 0; j < d.length; j++, i++) {
       if (!d.getValid(j)) {
         out[i] = null;
@@ -113,7 +117,10 @@ export function display(x: unknown): string | null {
 /** col finds a column by name, or throws naming the columns there are. */
 export function col(f: Frame, name: string): Column {
   const c = f.columns.find((c) => c.name === name);
-  if (!c) throw new Error(`the result has no column "${name}" (columns: ${f.columns.map((c) => c.name).join(", ")})`);
+  if (!c)
+    throw new Error(
+      `the result has no column "${name}" (columns: ${f.columns.map((c) => c.name).join(", ")})`,
+    );
   return c;
 }
 

@@ -44,7 +44,8 @@ export function resolveRange(
   const f = from ?? DEFAULT_FROM;
   const b = parseTimeSpec(f, nowMs);
   const e = parseTimeSpec(to, nowMs);
-  if (b === null) return { error: `"from=${f}" in the address is not a time: use now-15m, now-1h or an ISO time` };
+  if (b === null)
+    return { error: `"from=${f}" in the address is not a time: use now-15m, now-1h or an ISO time` };
   if (e === null) return { error: `"to=${to}" in the address is not a time: use now or an ISO time` };
   if (e <= b) return { error: `the time range ends before it begins (${f} → ${to}): pick another range` };
   return { from: f, to, beginMs: b, endMs: e, label: rangeLabel(f, to), live, tick, explicit: !!from };

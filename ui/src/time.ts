@@ -19,7 +19,9 @@ export function parseTimeSpec(spec: TimeSpec, nowMs: number): number | null {
 
 /** parseISO reads an ISO 8601 / RFC 3339 time with up to nine fractional digits. */
 export function parseISO(s: string): number | null {
-  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(s.trim());
+  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(
+    s.trim(),
+  );
   if (!m) return null;
   const base = Date.parse(`${m[1]}T${m[2].length === 5 ? m[2] + ":00" : m[2]}${m[4] ? normZone(m[4]) : "Z"}`);
   if (Number.isNaN(base)) return null;

@@ -67,7 +67,8 @@ export function Chart({
           fill: bars ? s.color + "99" : undefined,
           paths: bars ? uPlot.paths.bars!({ size: [0.9, 40] }) : undefined,
           points: { show: x.length < 60 },
-          value: (_u: uPlot, v: number | null) => (v === null ? "–" : `${compact(v)}${unit ? " " + unit : ""}`),
+          value: (_u: uPlot, v: number | null) =>
+            v === null ? "–" : `${compact(v)}${unit ? " " + unit : ""}`,
         })),
       ],
       bands: series

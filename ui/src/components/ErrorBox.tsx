@@ -20,7 +20,10 @@ export function ErrorBox({ error, what }: { error: unknown; what?: string }) {
         <pre>{error.message}</pre>
         <p>{error.hint}</p>
         {error.loginUrl && (
-          <a class="button" href={`${error.loginUrl}${error.loginUrl.includes("?") ? "&" : "?"}return_to=${encodeURIComponent(location.pathname + location.search)}`}>
+          <a
+            class="button"
+            href={`${error.loginUrl}${error.loginUrl.includes("?") ? "&" : "?"}return_to=${encodeURIComponent(location.pathname + location.search)}`}
+          >
             Sign in
           </a>
         )}

@@ -66,7 +66,12 @@ export function TimeRangePicker({ range, onRefresh }: { range: Range | null; onR
           </div>
           <form onSubmit={apply} class="custom">
             <label>
-              From <input value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} name="from" />
+              From{" "}
+              <input
+                value={from}
+                onInput={(e) => setFrom((e.target as HTMLInputElement).value)}
+                name="from"
+              />
             </label>
             <label>
               To <input value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} name="to" />

@@ -21,16 +21,27 @@ export function FlameTab({ pid, range, threads }: { pid: string; range: Range; t
   const load = useLoad(
     async (signal) => {
       if (threads.length === 0) return null;
-      const f = await query(flameSQL(threads.map((t) => t.streamId), msToNs(range.beginMs), msToNs(range.endMs)), {
-        beginMs: range.beginMs,
-        endMs: range.endMs,
-        signal,
-      });
+      const f = await query(
+        flameSQL(
+          threads.map((t) => t.streamId),
+          msToNs(range.beginMs),
+          msToNs(range.endMs),
+        ),
+        {
+          beginMs: range.beginMs,
+          endMs: range.endMs,
+          signal,
+        },
+      );
       const path = f.columns.find((c) => c.name === "path")!.values;
       const total = f.columns.find((c) => c.name === "total")!.values;
       const n = f.columns.find((c) => c.name === "n")!.values;
       return buildFlame(
-        path.map((p, i) => ({ path: JSON.parse(String(p)) as string[], total: Number(total[i]), count: Number(n[i]) })),
+        path.map((p, i) => ({
+          path: JSON.parse(String(p)) as string[],
+          total: Number(total[i]),
+          count: Number(n[i]),
+        })),
       );
     },
     [pid, threads.map((t) => t.streamId).join(","), range.beginMs, range.endMs, range.tick],
@@ -114,7 +125,14 @@ export function FlameTab({ pid, range, threads }: { pid: string; range: Range; t
       {chain && chain.length > 1 && (
         <div class="crumbs small">
           {chain.map((n, i) => (
-            <a key={i} href="#" onClick={(e) => (e.preventDefault(), setParams({ focus: focusPath.slice(0, i).map(encodeURIComponent).join("/") || null }))}>
+            <a
+              key={i}
+              href="#"
+              onClick={(e) => (
+                e.preventDefault(),
+                setParams({ focus: focusPath.slice(0, i).map(encodeURIComponent).join("/") || null })
+              )}
+            >
               {n.name}
             </a>
           ))}
@@ -136,7 +154,8 @@ export function FlameTab({ pid, range, threads }: { pid: string; range: Range; t
             <div class="tooltip" style={{ left: `${tip.x + 14}px`, top: `${tip.y + 14}px` }}>
               <b>{tip.r.node.name}</b>
               <div>
-                {formatDuration(tip.r.node.total)} · {((100 * tip.r.node.total) / (focus!.total || 1)).toFixed(1)}% ·{" "}
+                {formatDuration(tip.r.node.total)} ·{" "}
+                {((100 * tip.r.node.total) / (focus!.total || 1)).toFixed(1)}% ·{" "}
                 {tip.r.node.count.toLocaleString("en-US")} calls
               </div>
             </div>

@@ -101,7 +101,10 @@ export function LogViewer({ pid, range }: { pid?: string; range: Range }) {
            WHERE ${where(bin.start, bin.end)} GROUP BY bin`,
           opts,
         );
-        const counts: [number, number][] = col(f, "bin").values.map((k, i) => [Number(k), Number(col(f, "n").values[i])]);
+        const counts: [number, number][] = col(f, "bin").values.map((k, i) => [
+          Number(k),
+          Number(col(f, "n").values[i]),
+        ]);
         const finer: Bin[] = binsFromCounts(bin.start, w, counts, bin.end);
         if (finer.length > 1 && idx.refine(q.bin, finer)) q = idx.page(p * PAGE, PAGE);
       }
@@ -166,7 +169,10 @@ export function LogViewer({ pid, range }: { pid?: string; range: Range }) {
     wanted.current = need;
     if (need.length === 0) return;
     // While scrolling fast, only the pages still wanted after a short pause are fetched.
-    const t = setTimeout(() => wanted.current.forEach((p) => !pages.current.has(p) && fetchPage(p, index)), 60);
+    const t = setTimeout(
+      () => wanted.current.forEach((p) => !pages.current.has(p) && fetchPage(p, index)),
+      60,
+    );
     return () => clearTimeout(t);
   }, [index, from, to]);
 
@@ -202,7 +208,13 @@ export function LogViewer({ pid, range }: { pid?: string; range: Range }) {
   const chart = useMemo(() => (index ? chartBins(index.bins, begin, end, 150, nsToMs) : null), [index]);
   return (
     <div class="logs">
-      <LogFilters level={level} target={target} search={search} targets={targets.data ?? []} source={source} />
+      <LogFilters
+        level={level}
+        target={target}
+        search={search}
+        targets={targets.data ?? []}
+        source={source}
+      />
       {hist.error !== undefined && <ErrorBox error={hist.error} what="the log entries" />}
       {chart && total > 0 && (
         <Chart
@@ -222,12 +234,17 @@ export function LogViewer({ pid, range }: { pid?: string; range: Range }) {
       )}
       {index && total === 0 && (
         <Empty>
-          No log entry matches in {range.label.toLowerCase()}. Loosen the filters or widen the time range (drag on a
-          chart to zoom, or pick a range at the top right).
+          No log entry matches in {range.label.toLowerCase()}. Loosen the filters or widen the time range
+          (drag on a chart to zoom, or pick a range at the top right).
         </Empty>
       )}
       {index && total > 0 && (
-        <div class="logscroll" ref={scroller} onScroll={(e) => setTop((e.target as HTMLDivElement).scrollTop)} data-testid="log-scroll">
+        <div
+          class="logscroll"
+          ref={scroller}
+          onScroll={(e) => setTop((e.target as HTMLDivElement).scrollTop)}
+          data-testid="log-scroll"
+        >
           <div style={{ height: `${height}px`, position: "relative" }}>{rowsOut}</div>
         </div>
       )}
@@ -264,7 +281,12 @@ function LogFilters({
         <select
           value={String(level)}
           data-testid="level-filter"
-          onChange={(e) => setParams({ level: (e.target as HTMLSelectElement).value === "6" ? null : (e.target as HTMLSelectElement).value })}
+          onChange={(e) =>
+            setParams({
+              level:
+                (e.target as HTMLSelectElement).value === "6" ? null : (e.target as HTMLSelectElement).value,
+            })
+          }
         >
           {LEVELS.slice(1).map((name, i) => (
             <option value={String(i + 1)} key={name}>
@@ -308,4 +330,3 @@ function LogFilters({
     </div>
   );
 }
-

@@ -59,7 +59,13 @@ export function MetricsTab({ pid, range }: { pid: string; range: Range }) {
         })}
       </div>
       {shown.map((n) => (
-        <MetricChart key={n} pid={pid} name={n} unit={metrics.find((m) => m.name === n)?.unit ?? ""} range={range} />
+        <MetricChart
+          key={n}
+          pid={pid}
+          name={n}
+          unit={metrics.find((m) => m.name === n)?.unit ?? ""}
+          range={range}
+        />
       ))}
     </div>
   );
@@ -85,7 +91,11 @@ function MetricChart({ pid, name, unit, range }: { pid: string; name: string; un
   );
   const data = useMemo(() => {
     if (!load.data) return null;
-    return seriesOf(load.data.f.length, col(load.data.f, "t").values as number[], (c) => col(load.data!.f, c).values as (number | null)[]);
+    return seriesOf(
+      load.data.f.length,
+      col(load.data.f, "t").values as number[],
+      (c) => col(load.data!.f, c).values as (number | null)[],
+    );
   }, [load.data]);
   if (data) mark("metrics-rendered");
   const series: Series[] | null = data

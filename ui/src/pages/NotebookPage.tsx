@@ -10,7 +10,16 @@ import type { Range } from "../range";
 import { navigate, setParams, useRoute, withRange } from "../router";
 import { formatISO, formatTime } from "../time";
 import type { PageProps } from "../app";
-import { autoView, chartData, finalSQL, newCell, parseContent, renderMarkdown, starterContent, variables } from "./notebook";
+import {
+  autoView,
+  chartData,
+  finalSQL,
+  newCell,
+  parseContent,
+  renderMarkdown,
+  starterContent,
+  variables,
+} from "./notebook";
 
 const PALETTE = ["#61afef", "#e5c07b", "#98c379", "#e06c75", "#c678dd", "#56b6c2"];
 
@@ -63,7 +72,9 @@ export function NotebookPage({ id, range }: PageProps & { id: string }) {
   const save = async () => {
     setSaveError(undefined);
     if (!name.trim()) {
-      setSaveError(new ApiError("A notebook needs a name.", -1, "Type a name in the field at the top, then save."));
+      setSaveError(
+        new ApiError("A notebook needs a name.", -1, "Type a name in the field at the top, then save."),
+      );
       return;
     }
     setSaving(true);
@@ -148,10 +159,20 @@ export function NotebookPage({ id, range }: PageProps & { id: string }) {
             </div>
             {c.type === "markdown" && <MarkdownCell cell={c} onChange={(x) => update(i, x)} />}
             {c.type === "variable" && (
-              <VariableCell cell={c} range={range} vars={variables(cells, i, range, params)} onChange={(x) => update(i, x)} />
+              <VariableCell
+                cell={c}
+                range={range}
+                vars={variables(cells, i, range, params)}
+                onChange={(x) => update(i, x)}
+              />
             )}
             {c.type === "sql" && (
-              <SqlCell cell={c} range={range} vars={variables(cells, i, range, params)} onChange={(x) => update(i, x)} />
+              <SqlCell
+                cell={c}
+                range={range}
+                vars={variables(cells, i, range, params)}
+                onChange={(x) => update(i, x)}
+              />
             )}
           </div>
           <AddCell onAdd={(t) => insert(i + 1, t)} />
@@ -186,7 +207,12 @@ function MarkdownCell({ cell, onChange }: { cell: Cell; onChange: (c: Cell) => v
       <button onClick={() => setEditing(false)}>Done</button>
     </div>
   ) : (
-    <div class="markdown" onDblClick={() => setEditing(true)} title="Double-click to edit" dangerouslySetInnerHTML={{ __html: html }} />
+    <div
+      class="markdown"
+      onDblClick={() => setEditing(true)}
+      title="Double-click to edit"
+      dangerouslySetInnerHTML={{ __html: html }}
+    />
   );
 }
 
@@ -213,7 +239,8 @@ function VariableCell({
     [sql, range.tick],
   );
   const value = params.get(`var-${cell.name}`) ?? cell.value ?? "";
-  const setValue = (v: string) => setParams({ [`var-${cell.name}`]: v === (cell.value ?? "") ? null : v }, true);
+  const setValue = (v: string) =>
+    setParams({ [`var-${cell.name}`]: v === (cell.value ?? "") ? null : v }, true);
   return (
     <div class="variable">
       <label>
@@ -221,11 +248,17 @@ function VariableCell({
         <input
           class="var-name"
           value={cell.name}
-          onInput={(e) => onChange({ ...cell, name: (e.target as HTMLInputElement).value.replace(/[^A-Za-z0-9_]/g, "") })}
+          onInput={(e) =>
+            onChange({ ...cell, name: (e.target as HTMLInputElement).value.replace(/[^A-Za-z0-9_]/g, "") })
+          }
         />
       </label>
       {options.data ? (
-        <select value={value} onChange={(e) => setValue((e.target as HTMLSelectElement).value)} data-testid={`var-${cell.name}`}>
+        <select
+          value={value}
+          onChange={(e) => setValue((e.target as HTMLSelectElement).value)}
+          data-testid={`var-${cell.name}`}
+        >
           <option value="">(any)</option>
           {options.data.map((o) => (
             <option key={o} value={o}>
@@ -234,11 +267,18 @@ function VariableCell({
           ))}
         </select>
       ) : (
-        <input value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} data-testid={`var-${cell.name}`} />
+        <input
+          value={value}
+          onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+          data-testid={`var-${cell.name}`}
+        />
       )}
       <label class="muted small">
         default{" "}
-        <input value={cell.value ?? ""} onInput={(e) => onChange({ ...cell, value: (e.target as HTMLInputElement).value })} />
+        <input
+          value={cell.value ?? ""}
+          onInput={(e) => onChange({ ...cell, value: (e.target as HTMLInputElement).value })}
+        />
       </label>
       <details>
         <summary class="muted small">choices from SQL</summary>
@@ -250,7 +290,9 @@ function VariableCell({
           onChange={(e) => onChange({ ...cell, text: (e.target as HTMLTextAreaElement).value })}
         />
       </details>
-      {options.error !== undefined && <ErrorBox error={options.error} what={`the choices of $${cell.name}`} />}
+      {options.error !== undefined && (
+        <ErrorBox error={options.error} what={`the choices of $${cell.name}`} />
+      )}
     </div>
   );
 }
@@ -271,7 +313,8 @@ function SqlCell({
   useEffect(() => setDraft(cell.text), [cell.text]);
   const sql = finalSQL(cell, vars);
   const result = useLoad(
-    (signal) => (sql.trim() ? query(sql, { beginMs: range.beginMs, endMs: range.endMs, signal }) : Promise.resolve(null)),
+    (signal) =>
+      sql.trim() ? query(sql, { beginMs: range.beginMs, endMs: range.endMs, signal }) : Promise.resolve(null),
     [sql, range.tick, runs],
   );
   const run = () => {
@@ -300,7 +343,10 @@ function SqlCell({
         <button class="primary" onClick={run} data-testid="run-cell">
           ▶ Run
         </button>
-        <select value={cell.view ?? "auto"} onChange={(e) => onChange({ ...cell, view: (e.target as HTMLSelectElement).value as Cell["view"] })}>
+        <select
+          value={cell.view ?? "auto"}
+          onChange={(e) => onChange({ ...cell, view: (e.target as HTMLSelectElement).value as Cell["view"] })}
+        >
           <option value="auto">auto</option>
           <option value="table">table</option>
           <option value="line">line chart</option>
@@ -318,7 +364,9 @@ function SqlCell({
         {result.loading && <span class="muted small">running…</span>}
       </div>
       {result.error !== undefined && <ErrorBox error={result.error} />}
-      {f && f.length === 0 && <Empty>The query returned no row. Widen the time range or loosen its conditions.</Empty>}
+      {f && f.length === 0 && (
+        <Empty>The query returned no row. Widen the time range or loosen its conditions.</Empty>
+      )}
       {f && f.length > 0 && <Result f={f} view={view} />}
     </div>
   );
@@ -327,7 +375,8 @@ function SqlCell({
 function Result({ f, view }: { f: Frame; view: string }) {
   if (view === "line" || view === "bar") {
     const d = chartData(f);
-    if (!d) return <div class="muted">A chart needs a time column and a number column; here is the table.</div>;
+    if (!d)
+      return <div class="muted">A chart needs a time column and a number column; here is the table.</div>;
     return (
       <Chart
         x={d.x}

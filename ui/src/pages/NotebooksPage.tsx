@@ -16,8 +16,8 @@ export function NotebooksPage({ tick }: PageProps) {
         </a>
       </div>
       <p class="muted">
-        Notebooks are cells of SQL (shown as tables, charts or logs), markdown and variables, saved on the server:
-        build your own dashboards and share their links.
+        Notebooks are cells of SQL (shown as tables, charts or logs), markdown and variables, saved on the
+        server: build your own dashboards and share their links.
       </p>
       {list.error !== undefined && <ErrorBox error={list.error} what="the notebooks" />}
       {list.data && list.data.length === 0 && <Empty>No notebook yet: create one.</Empty>}

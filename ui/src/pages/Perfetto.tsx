@@ -16,7 +16,13 @@ export function PerfettoButtons({ pid, range }: { pid: string; range: Range }) {
     // Open the window now: browsers allow pop-ups only in the click's own turn.
     const win = window.open(`${PERFETTO_ORIGIN}/#!/`, "_blank");
     if (!win) {
-      setError(new ApiError("The browser blocked the Perfetto window.", -1, "Allow pop-ups for this site, or download the trace and open it in Perfetto."));
+      setError(
+        new ApiError(
+          "The browser blocked the Perfetto window.",
+          -1,
+          "Allow pop-ups for this site, or download the trace and open it in Perfetto.",
+        ),
+      );
       return;
     }
     try {
@@ -36,7 +42,11 @@ export function PerfettoButtons({ pid, range }: { pid: string; range: Range }) {
         ⤓ Perfetto trace
       </a>
       <button onClick={open} disabled={state !== ""} data-testid="perfetto-open">
-        {state === "fetching" ? "Building trace…" : state === "waiting" ? "Waiting for Perfetto…" : "Open in Perfetto"}
+        {state === "fetching"
+          ? "Building trace…"
+          : state === "waiting"
+            ? "Waiting for Perfetto…"
+            : "Open in Perfetto"}
       </button>
       {error !== undefined && <ErrorBox error={error} what="the Perfetto trace" />}
     </span>
@@ -44,7 +54,12 @@ export function PerfettoButtons({ pid, range }: { pid: string; range: Range }) {
 }
 
 /** sendToPerfetto hands a trace to a Perfetto UI window: PING until it answers PONG, then post the buffer. */
-export function sendToPerfetto(win: Window, buffer: ArrayBuffer, title: string, timeoutMs = 20000): Promise<void> {
+export function sendToPerfetto(
+  win: Window,
+  buffer: ArrayBuffer,
+  title: string,
+  timeoutMs = 20000,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const onMessage = (e: MessageEvent) => {

@@ -73,11 +73,13 @@ export function ProcessPage({ pid, tick, now, setPageRange }: PageProps & { pid:
       <div class="error" role="alert">
         <b>No process {pid}</b>
         <p>
-          It sent no data, or its data is past the retention period. Go back to the <a href="/">process list</a>.
+          It sent no data, or its data is past the retention period. Go back to the{" "}
+          <a href="/">process list</a>.
         </p>
       </div>
     );
-  if (!proc || !range) return r && "error" in r ? <div class="error">{r.error}</div> : <div class="loading">Loading…</div>;
+  if (!proc || !range)
+    return r && "error" in r ? <div class="error">{r.error}</div> : <div class="loading">Loading…</div>;
   const props = parseProps(proc.properties as string);
   return (
     <section class="page process">

@@ -58,11 +58,12 @@ export function ProcessesPage({ range }: PageProps) {
             <b>No process sent data in this time range ({range.label}).</b>
           </p>
           <p>
-            Send some: run an instrumented program against the ingestion address that <code>micromegas serve</code>{" "}
-            printed, for example
+            Send some: run an instrumented program against the ingestion address that{" "}
+            <code>micromegas serve</code> printed, for example
           </p>
           <pre>
-            MICROMEGAS_TELEMETRY_URL=http://127.0.0.1:9000 MICROMEGAS_ENABLE_CPU_TRACING=true go run ./examples/hello
+            MICROMEGAS_TELEMETRY_URL=http://127.0.0.1:9000 MICROMEGAS_ENABLE_CPU_TRACING=true go run
+            ./examples/hello
           </pre>
           <p>or pick a wider time range above.</p>
         </Empty>
@@ -76,7 +77,9 @@ export function ProcessesPage({ range }: PageProps) {
                   <th
                     key={c.key}
                     class="sortable"
-                    onClick={() => setParams({ sort: c.key, desc: sort === c.key && desc ? "0" : null }, true)}
+                    onClick={() =>
+                      setParams({ sort: c.key, desc: sort === c.key && desc ? "0" : null }, true)
+                    }
                   >
                     {c.label}
                     {sort === c.key ? (desc ? " ▾" : " ▴") : ""}

@@ -7,7 +7,16 @@ import { isTyping } from "../app";
 import type { Range } from "../range";
 import { setParams } from "../router";
 import { formatDuration, formatISO, formatTime, msToNs, niceStep, nsToMs } from "../time";
-import { color, hit, packLanes, threadRows, visibleRange, zoomAt, type Span, type Track } from "../timeline/model";
+import {
+  color,
+  hit,
+  packLanes,
+  threadRows,
+  visibleRange,
+  zoomAt,
+  type Span,
+  type Track,
+} from "../timeline/model";
 import {
   asyncChildrenSQL,
   asyncSpansSQL,
@@ -74,10 +83,12 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
     schedule();
   }, [pid, threadKey, range.tick]);
 
+  // Handlers registered once call the latest ensureData (it reads the latest props).
+  const latest = useRef<() => void>(() => {});
   const schedule = () => {
     requestDraw();
     clearTimeout(fetchTimer.current);
-    fetchTimer.current = window.setTimeout(ensureData, 120);
+    fetchTimer.current = window.setTimeout(() => latest.current(), 120);
   };
 
   const syncURL = () => {
@@ -121,11 +132,20 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
       const opts = { beginMs: nsToMs(w.lo), endMs: nsToMs(w.hi), signal: ctl.signal };
       const threadLoads = threads.map(async (t): Promise<Track> => {
         const f = await query(threadSpansSQL(t.streamId, w), opts);
-        return { key: t.streamId, title: t.name, kind: "thread", streamId: t.streamId, rows: threadRows(toSpans(f)) };
+        return {
+          key: t.streamId,
+          title: t.name,
+          kind: "thread",
+          streamId: t.streamId,
+          rows: threadRows(toSpans(f)),
+        };
       });
-      const asyncLoad = query(asyncSpansSQL(pid, w), opts).then(
-        (f): Track => ({ key: "async", title: "async spans", kind: "async", rows: packLanes(toSpans(f)) }),
-      );
+      const asyncLoad = query(asyncSpansSQL(pid, w), opts).then((f): Track => ({
+        key: "async",
+        title: "async spans",
+        kind: "async",
+        rows: packLanes(toSpans(f)),
+      }));
       const all = await Promise.all([...threadLoads, asyncLoad]);
       if (ctl.signal.aborted) return;
       tracks.current = all.filter((t) => t.kind === "thread" || t.rows.length > 0);
@@ -139,6 +159,8 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
       if (abort.current === ctl) setLoading(false);
     }
   };
+
+  latest.current = ensureData;
 
   const requestDraw = () => {
     if (frame.current) return;
@@ -163,7 +185,10 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
     if (!c) return;
     const layout = trackLayout();
     const cssW = c.clientWidth;
-    const cssH = Math.max(120, layout.length ? layout[layout.length - 1].y + layout[layout.length - 1].h : 120);
+    const cssH = Math.max(
+      120,
+      layout.length ? layout[layout.length - 1].y + layout[layout.length - 1].h : 120,
+    );
     const dpr = window.devicePixelRatio || 1;
     if (c.width !== Math.round(cssW * dpr) || c.height !== Math.round(cssH * dpr)) {
       c.width = Math.round(cssW * dpr);
@@ -381,8 +406,8 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
   return (
     <div class="timeline">
       <div class="toolbar muted small">
-        Wheel or W/S: zoom · Shift+wheel, A/D or Shift+drag: pan · drag: zoom to a range · click: select a span ·
-        gray: spans shorter than a pixel (click to zoom in) {loading ? " · loading…" : ""}
+        Wheel or W/S: zoom · Shift+wheel, A/D or Shift+drag: pan · drag: zoom to a range · click: select a
+        span · gray: spans shorter than a pixel (click to zoom in) {loading ? " · loading…" : ""}
       </div>
       {error !== undefined && <ErrorBox error={error} what="the spans" />}
       {threads.length === 0 && (
@@ -405,7 +430,11 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
           }}
         />
         {tip && (
-          <div class="tooltip" style={{ left: `${tip.x + 14}px`, top: `${tip.y + 14}px` }} data-testid="span-tooltip">
+          <div
+            class="tooltip"
+            style={{ left: `${tip.x + 14}px`, top: `${tip.y + 14}px` }}
+            data-testid="span-tooltip"
+          >
             {tip.span.agg ? (
               <>
                 <b>{tip.span.n.toLocaleString("en-US")} short spans</b>
@@ -461,8 +490,8 @@ function SpanDetails({ pid, base, sel }: { pid: string; base: bigint; sel: Selec
       {load.data && (
         <>
           <p data-testid="children-total">
-            Children: <b>{formatDuration(total)}</b> ({dur > 0 ? ((100 * total) / dur).toFixed(1) : "0"}% of the span) ·
-            self time {formatDuration(Math.max(0, dur - total))}
+            Children: <b>{formatDuration(total)}</b> ({dur > 0 ? ((100 * total) / dur).toFixed(1) : "0"}% of
+            the span) · self time {formatDuration(Math.max(0, dur - total))}
           </p>
           {kids.length > 0 && (
             <table class="data small">

@@ -71,5 +71,12 @@ export interface MetricSeries {
 /** seriesOf reads the chart's columns from a result of metricQuery. */
 export function seriesOf(n: number, t: number[], get: (name: string) => (number | null)[]): MetricSeries {
   const pick = (name: string) => get(name).slice(0, n);
-  return { t: t.slice(0, n), min: pick("min"), avg: pick("avg"), max: pick("max"), p50: pick("p50"), p99: pick("p99") };
+  return {
+    t: t.slice(0, n),
+    min: pick("min"),
+    avg: pick("avg"),
+    max: pick("max"),
+    p50: pick("p50"),
+    p99: pick("p99"),
+  };
 }

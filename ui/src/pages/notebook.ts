@@ -66,13 +66,18 @@ export function finalSQL(cell: Cell, vars: Record<string, string>): string {
 export function autoView(f: Frame): "table" | "line" | "log" {
   const names = f.columns.map((c) => c.name);
   if (names.includes("msg") && f.columns.some((c) => c.kind === "time")) return "log";
-  if (f.columns.some((c) => c.kind === "time") && f.columns.some((c) => c.kind === "number" || c.kind === "bigint"))
+  if (
+    f.columns.some((c) => c.kind === "time") &&
+    f.columns.some((c) => c.kind === "number" || c.kind === "bigint")
+  )
     return "line";
   return "table";
 }
 
 /** chartData takes the first time column as x and the number columns as series, sorted by time. */
-export function chartData(f: Frame): { x: number[]; series: { label: string; values: (number | null)[] }[] } | null {
+export function chartData(
+  f: Frame,
+): { x: number[]; series: { label: string; values: (number | null)[] }[] } | null {
   const t = f.columns.find((c) => c.kind === "time");
   if (!t) return null;
   const nums = f.columns.filter((c) => c !== t && (c.kind === "number" || c.kind === "bigint"));

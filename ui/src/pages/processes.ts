@@ -23,7 +23,12 @@ export function parseProps(s: string | null): Record<string, string> {
 }
 
 /** filterSort keeps the rows where every word of the search appears (case-insensitive) and sorts them. */
-export function filterSort(all: ProcessRow[], search: string, sort: keyof ProcessRow, desc: boolean): ProcessRow[] {
+export function filterSort(
+  all: ProcessRow[],
+  search: string,
+  sort: keyof ProcessRow,
+  desc: boolean,
+): ProcessRow[] {
   const words = search.toLowerCase().split(/\s+/).filter(Boolean);
   const kept = words.length
     ? all.filter((p) => {

@@ -32,7 +32,8 @@ export interface FlameNode {
 }
 
 /** buildFlame turns (path, total, count) rows into a tree under a root "all threads", children sorted by
- * name (so colors and places are stable), the root's total being its threads' totals. */
+ * name (so colors and places are stable), the root's total being its threads' totals; threads that have
+ * no span under their root are left out. */
 export function buildFlame(rows: { path: string[]; total: number; count: number }[]): FlameNode {
   const root: FlameNode = { name: "all threads", total: 0, count: 0, children: [], depth: 0 };
   const index = new Map<string, FlameNode>();
@@ -62,7 +63,10 @@ export function buildFlame(rows: { path: string[]; total: number; count: number 
     const kids = n.children.reduce((s, c) => s + c.total, 0);
     if (n.total < kids) n.total = kids;
   };
+  // Threads without spans (their root alone) are left out.
+  root.children = root.children.filter((c) => c.children.length > 0);
   fix(root);
+  root.total = root.children.reduce((s, c) => s + c.total, 0);
   return root;
 }
 

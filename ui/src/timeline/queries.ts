@@ -52,7 +52,13 @@ LIMIT 300000`;
 }
 
 /** childrenSQL totals the children of a thread span by name. */
-export function threadChildrenSQL(streamId: string, id: number, depth: number, bNs: bigint, eNs: bigint): string {
+export function threadChildrenSQL(
+  streamId: string,
+  id: number,
+  depth: number,
+  bNs: bigint,
+  eNs: bigint,
+): string {
   return `SELECT name, count(*) AS n, sum(duration) AS total
 FROM view_instance('thread_spans', ${uuid(streamId)})
 WHERE "end" >= ${ts(nsToISO(bNs))} AND "begin" <= ${ts(nsToISO(eNs))} AND parent = ${id} AND depth = ${depth + 1}
