@@ -117,7 +117,7 @@ func (s *Server) putNotebook(w http.ResponseWriter, r *http.Request, id string, 
 	if create {
 		nb.Revision = 0
 	} else if nb.Revision <= 0 {
-		writeJSONError(w, http.StatusBadRequest, `"revision" is required: send the revision you read, so that a newer save is not overwritten`)
+		writeJSONError(w, http.StatusBadRequest, "revision is required: send the revision you read, so that a newer save is not overwritten")
 		return
 	}
 	saved, err := store.SaveNotebook(r.Context(), nb)

@@ -1,11 +1,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { onBusy } from "./api";
 import { TimeRangePicker } from "./components/TimeRangePicker";
-import { LogsPage } from "./pages/LogsPage";
-import { NotebookPage } from "./pages/NotebookPage";
-import { NotebooksPage } from "./pages/NotebooksPage";
 import { ProcessesPage } from "./pages/ProcessesPage";
-import { ProcessPage } from "./pages/ProcessPage";
 import { RefreshContext, resolveRange, type Range } from "./range";
 import { onLinkClick, useRoute, withRange } from "./router";
 
@@ -68,6 +64,35 @@ export function App() {
       </div>
     </RefreshContext.Provider>
   );
+}
+
+// Pages other than the process list load their code when first shown (charts, canvas, markdown), so that
+// the first page loads less.
+const ProcessPage = lazy<PageProps & { pid: string }>(() =>
+  import("./pages/ProcessPage").then((m) => m.ProcessPage),
+);
+const LogsPage = lazy<PageProps>(() => import("./pages/LogsPage").then((m) => m.LogsPage));
+const NotebooksPage = lazy<PageProps>(() => import("./pages/NotebooksPage").then((m) => m.NotebooksPage));
+const NotebookPage = lazy<PageProps & { id: string }>(() =>
+  import("./pages/NotebookPage").then((m) => m.NotebookPage),
+);
+
+/** lazy wraps a component whose module loads on first use. */
+function lazy<P extends object>(
+  load: () => Promise<(p: P) => preact.JSX.Element>,
+): (p: P) => preact.JSX.Element {
+  let loaded: preact.FunctionComponent<P> | null = null;
+  let pending: Promise<unknown> | null = null;
+  return function Lazy(p: P) {
+    const [, setReady] = useState(false);
+    useEffect(() => {
+      if (loaded) return;
+      pending ??= load().then((c) => (loaded = c as preact.FunctionComponent<P>));
+      pending.then(() => setReady(true));
+    }, []);
+    const C = loaded;
+    return C ? <C {...p} /> : <div class="loading">Loading…</div>;
+  };
 }
 
 /** What a page gets from the layout. */

@@ -73,23 +73,23 @@ export function LogViewer({ pid, range }: { pid?: string; range: Range }) {
     [pid, begin, range.tick],
   );
   const index = hist.data;
-  const current = useRef<LogIndex | undefined>(undefined);
-  current.current = index;
   useEffect(() => {
     if (index) mark("logs-index");
   }, [index]);
 
   // Pages of rows, fetched on demand as the list scrolls.
   const [, setVersion] = useState(0);
-  const pages = useRef(new Map<number, LogRow[] | "loading" | Error>());
+  // The pages belong to one index: a new index (filters, range, refresh) starts with none.
+  const pagesOf = useRef<{ idx?: LogIndex; map: Map<number, LogRow[] | "loading" | Error> }>({
+    map: new Map(),
+  });
+  if (pagesOf.current.idx !== index) pagesOf.current = { idx: index, map: new Map() };
+  const pages = { current: pagesOf.current.map };
   const wanted = useRef<number[]>([]);
-  useEffect(() => {
-    pages.current = new Map();
-    setVersion((v) => v + 1);
-  }, [index]);
 
   const fetchPage = async (p: number, idx: LogIndex) => {
-    pages.current.set(p, "loading");
+    const map = pagesOf.current.map;
+    map.set(p, "loading");
     try {
       let q = idx.page(p * PAGE, PAGE);
       if (q.offset > REFINE_OFFSET) {
@@ -126,10 +126,10 @@ export function LogViewer({ pid, range }: { pid?: string; range: Range }) {
           exe: cols.exe?.[i] as string | undefined,
         });
       }
-      if (current.current === idx) pages.current.set(p, out);
+      if (pagesOf.current.idx === idx) map.set(p, out);
       mark("logs-first-page");
     } catch (e) {
-      if (current.current === idx) pages.current.set(p, e as Error);
+      if (pagesOf.current.idx === idx) map.set(p, e as Error);
     }
     setVersion((v) => v + 1);
   };
@@ -205,7 +205,11 @@ export function LogViewer({ pid, range }: { pid?: string; range: Range }) {
       </div>,
     );
   }
-  const chart = useMemo(() => (index ? chartBins(index.bins, begin, end, 150, nsToMs) : null), [index]);
+  const chart = useMemo(() => {
+    if (!index) return null;
+    const c = chartBins(index.bins, begin, end, 150, nsToMs);
+    return { x: c.x, series: [{ label: "entries", values: c.y, color: "#4f8cc9" }] };
+  }, [index]);
   return (
     <div class="logs">
       <LogFilters
@@ -217,14 +221,7 @@ export function LogViewer({ pid, range }: { pid?: string; range: Range }) {
       />
       {hist.error !== undefined && <ErrorBox error={hist.error} what="the log entries" />}
       {chart && total > 0 && (
-        <Chart
-          x={chart.x}
-          series={[{ label: "entries", values: chart.y, color: "#4f8cc9" }]}
-          bars
-          legend={false}
-          height={90}
-          testid="log-volume"
-        />
+        <Chart x={chart.x} series={chart.series} bars legend={false} height={90} testid="log-volume" />
       )}
       {index && (
         <div class="muted small" data-testid="log-count">

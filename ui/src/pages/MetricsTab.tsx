@@ -98,15 +98,19 @@ function MetricChart({ pid, name, unit, range }: { pid: string; name: string; un
     );
   }, [load.data]);
   if (data) mark("metrics-rendered");
-  const series: Series[] | null = data
-    ? [
-        { label: "max", values: data.max, color: "#e06c75", bandWith: "min" },
-        { label: "avg", values: data.avg, color: "#61afef" },
-        { label: "min", values: data.min, color: "#98c379" },
-        { label: "p50", values: data.p50, color: "#c678dd", dash: [4, 4] },
-        { label: "p99", values: data.p99, color: "#e5c07b", dash: [4, 4] },
-      ]
-    : null;
+  const series: Series[] | null = useMemo(
+    () =>
+      data
+        ? [
+            { label: "max", values: data.max, color: "#e06c75", bandWith: "min" },
+            { label: "avg", values: data.avg, color: "#61afef" },
+            { label: "min", values: data.min, color: "#98c379" },
+            { label: "p50", values: data.p50, color: "#c678dd", dash: [4, 4] },
+            { label: "p99", values: data.p99, color: "#e5c07b", dash: [4, 4] },
+          ]
+        : null,
+    [data],
+  );
   return (
     <div class="metric-chart" data-testid={`metric-${name}`}>
       <h3>

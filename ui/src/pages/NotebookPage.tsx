@@ -35,18 +35,19 @@ export function NotebookPage({ id, range }: PageProps & { id: string }) {
   const [saveError, setSaveError] = useState<unknown>();
   const [saving, setSaving] = useState(false);
   useEffect(() => {
-    if (isNew) {
-      setName("");
-      setCells(starterContent(params.get("sql") ?? undefined).cells);
-      setRevision(0);
-      setDirty(true);
-    } else if (load.data) {
-      setName(load.data.name);
-      setCells(parseContent(load.data.content).cells);
-      setRevision(load.data.revision);
-      setDirty(false);
-    }
-  }, [load.data, isNew]);
+    if (!isNew) return;
+    setName("");
+    setCells(starterContent(params.get("sql") ?? undefined).cells);
+    setRevision(0);
+    setDirty(true);
+  }, [id]);
+  useEffect(() => {
+    if (isNew || !load.data) return;
+    setName(load.data.name);
+    setCells(parseContent(load.data.content).cells);
+    setRevision(load.data.revision);
+    setDirty(false);
+  }, [load.data]);
   const update = (i: number, c: Cell) => {
     setCells(cells.map((x, j) => (j === i ? c : x)));
     setDirty(true);
@@ -373,18 +374,14 @@ function SqlCell({
 }
 
 function Result({ f, view }: { f: Frame; view: string }) {
+  const d = useMemo(() => {
+    const c = chartData(f);
+    return c && { x: c.x, series: c.series.map((s, i) => ({ ...s, color: PALETTE[i % PALETTE.length] })) };
+  }, [f]);
   if (view === "line" || view === "bar") {
-    const d = chartData(f);
     if (!d)
       return <div class="muted">A chart needs a time column and a number column; here is the table.</div>;
-    return (
-      <Chart
-        x={d.x}
-        bars={view === "bar"}
-        series={d.series.map((s, i) => ({ ...s, color: PALETTE[i % PALETTE.length] }))}
-        testid="cell-chart"
-      />
-    );
+    return <Chart x={d.x} bars={view === "bar"} series={d.series} testid="cell-chart" />;
   }
   if (view === "log") return <LogList f={f} />;
   return <DataTable frame={f} />;

@@ -217,8 +217,9 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
       g.stroke();
       g.fillText(axisLabel(base.current, t, step), x + 3, 10);
     }
-    // Tracks.
+    // Tracks. The centers of the spans drawn are kept on the canvas (hits) for the browser tests.
     const sel = selected.current;
+    const hits: { name: string; x: number; y: number }[] = [];
     for (const { t, y, h } of layout) {
       g.fillStyle = "#1b2029";
       g.fillRect(0, y, GUTTER - 4, h - GAP);
@@ -246,6 +247,7 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
           }
           g.fillStyle = color(s.name);
           g.fillRect(x0, ry + 1, w, ROW - 2);
+          if (hits.length < 500) hits.push({ name: s.name, x: x0 + w / 2, y: ry + ROW / 2 });
           if (w > 40) {
             g.save();
             g.beginPath();
@@ -264,6 +266,7 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
         }
       });
     }
+    (c as HTMLCanvasElement & { hits?: typeof hits }).hits = hits;
     // Drag selection.
     const d = drag.current;
     if (d && !d.pan) {
