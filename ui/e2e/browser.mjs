@@ -63,8 +63,18 @@ const waitRows = (n) =>
     return rows.length === n && rows.every((r) => r.textContent !== "…");
   }, n);
 
-// Frames: the intervals between animation frames while fn runs, and the long tasks (over 50 ms).
+// Frames: the intervals between animation frames while fn runs, the long tasks (over 50 ms), and the main
+// thread's time in scripts and in tasks (Chrome's Performance metrics), which a loaded machine does not
+// inflate as much as the intervals. Reported, not asserted: a shared machine's timings are not a test.
+const cdp = await ctx.newCDPSession(page);
+await cdp.send("Performance.enable");
+async function mainThread() {
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  const get = (n) => metrics.find((m) => m.name === n)?.value ?? 0;
+  return { script: get("ScriptDuration"), task: get("TaskDuration") };
+}
 async function frames(fn) {
+  const before = await mainThread();
   await page.evaluate(() => {
     window.__frames = [];
     window.__long = [];
@@ -82,7 +92,8 @@ async function frames(fn) {
     window.__obs.observe({ type: "longtask" });
   });
   await fn();
-  return page.evaluate(() => {
+  const after = await mainThread();
+  const out = await page.evaluate(() => {
     window.__stopFrames = true;
     window.__obs.disconnect();
     const f = window.__frames.slice(1).sort((a, b) => a - b);
@@ -96,6 +107,10 @@ async function frames(fn) {
       longest_task_ms: +Math.max(0, ...window.__long).toFixed(1),
     };
   });
+  out.script_ms = Math.round((after.script - before.script) * 1000);
+  out.task_ms = Math.round((after.task - before.task) * 1000);
+  out.script_ms_per_frame = +(out.script_ms / out.frames).toFixed(2);
+  return out;
 }
 
 await step("processes: first render, search, sort", async () => {
@@ -118,7 +133,6 @@ await step("processes: first render, search, sort", async () => {
   });
   figures.processes_first_render_ms = Math.round(rendered);
   figures.processes_api_query_ms = Math.round(api);
-  assert.ok(rendered < 5000, `first render took ${rendered} ms`);
   const table = page.getByTestId("processes");
   await table.locator("tbody tr").first().waitFor();
   assert.equal(await table.locator("tbody tr").count(), 3, "hello and two load generators");
@@ -274,7 +288,9 @@ await step("notebook: create, run, chart, bad SQL, save, reopen, CSV", async () 
   await page.waitForURL(/\/notebooks\/[0-9a-f-]{36}/);
   const nbURL = page.url();
   await page.goto(nbURL);
-  await page.waitForFunction(() => document.querySelector("[data-testid=notebook-name]")?.value === "e2e notebook");
+  await page.waitForFunction(
+    () => document.querySelector("[data-testid=notebook-name]")?.value === "e2e notebook",
+  );
   await page.locator(".sqlcell table.data").last().waitFor();
   await shot("notebook.png");
   const [dl] = await Promise.all([
@@ -301,6 +317,20 @@ await step("a markdown cell cannot run scripts", async () => {
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
 });
 
+await step("errors: nothing in the range, server unreachable", async () => {
+  await page.goto(url("/?from=2001-01-01T00:00:00Z&to=2001-01-02T00:00:00Z"));
+  await page.getByText("No process sent data in this time range").waitFor();
+  assert.match(await page.locator(".empty").textContent(), /MICROMEGAS_TELEMETRY_URL=/);
+  await page.goto(url("/?from=yesterday"));
+  await page.getByText("is not a time").waitFor();
+  // The network fails under the page: it says so and what to check.
+  await page.route("**/api/query", (route) => route.abort("connectionrefused"));
+  await page.goto(url("/?from=now-1h"));
+  await page.getByText("The server is unreachable").waitFor();
+  assert.match(await page.locator(".error").textContent(), /micromegas serve/);
+  await page.unroute("**/api/query");
+});
+
 await step("1 M log entries: first page, scrolling, jumping", async () => {
   await page.goto(url(`/process/${cfg.loadLogs}`));
   const index = await markTime("logs-index");
@@ -308,7 +338,7 @@ await step("1 M log entries: first page, scrolling, jumping", async () => {
   figures.logs_1m_index_ms = Math.round(index);
   figures.logs_1m_first_page_ms = Math.round(first);
   const count = await page.getByTestId("log-count").textContent();
-  assert.match(count, /^1,00\d,\d{3} entries/);
+  assert.equal(count, `${cfg.loadLogEntries.toLocaleString("en-US")} entries, newest first`);
   const scroller = page.getByTestId("log-scroll");
   figures.logs_1m_scroll = await frames(async () => {
     for (let i = 0; i < 120; i++) {
@@ -321,13 +351,15 @@ await step("1 M log entries: first page, scrolling, jumping", async () => {
   await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
   await page.waitForFunction(() => {
     const rows = [...document.querySelectorAll(".logrow")];
-    return rows.some((r) => Number(r.dataset.row) > 400_000) && rows.every((r) => !r.textContent.includes("…"));
+    return (
+      rows.some((r) => Number(r.dataset.row) > 100_000) && rows.every((r) => !r.textContent.includes("…"))
+    );
   });
   figures.logs_1m_jump_to_middle_ms = Date.now() - t0;
   const mid = await page.locator(".logrow").first().getAttribute("data-row");
-  assert.ok(Number(mid) > 400_000 && Number(mid) < 600_000, `row ${mid} shown`);
+  const share = Number(mid) / cfg.loadLogEntries;
+  assert.ok(share > 0.4 && share < 0.6, `row ${mid} of ${cfg.loadLogEntries} shown`);
   await shot("logs-1m.png");
-  assert.ok(figures.logs_1m_scroll.max_ms < 1000, JSON.stringify(figures.logs_1m_scroll));
 });
 
 await step("1 M spans: timeline first draw and zooming", async () => {
@@ -351,9 +383,12 @@ await step("1 M spans: timeline first draw and zooming", async () => {
     }
     await quiet();
   });
+  // Down to spans of tens of nanoseconds: they are drawn one by one.
+  for (let i = 0; i < 32; i++) await page.keyboard.press("w");
+  await page.waitForTimeout(600);
+  await quiet();
+  await page.waitForFunction(() => document.querySelector("[data-testid=timeline-canvas]").hits.length > 0);
   await shot("timeline-1m.png");
-  const drawn = await canvas.evaluate((c) => c.hits.length);
-  assert.ok(drawn > 0, "spans drawn");
 });
 
 assert.deepEqual(pageErrors, [], "no error in the page");

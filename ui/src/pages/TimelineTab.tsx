@@ -52,7 +52,6 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
   const [sel, setSel] = useState<Selected | null>(null);
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(false);
-  const [, setDrawn] = useState(0);
   const frame = useRef(0);
   const urlTimer = useRef(0);
   const fetchTimer = useRef(0);
@@ -273,7 +272,6 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
       g.fillStyle = "rgba(97,175,239,0.18)";
       g.fillRect(Math.min(d.x0, d.x1), AXIS, Math.abs(d.x1 - d.x0), cssH - AXIS);
     }
-    setDrawn((n) => n + 1);
   };
 
   // Mouse and keyboard.
