@@ -46,7 +46,10 @@ export function Chart({
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), "Etc/UTC"),
       cursor: { drag: { x: true, y: false, setScale: false } },
       legend: { live: true, show: legend },
-      scales: { x: { time: true } },
+      // One point alone would stretch the axis over years: show a minute around it.
+      scales: {
+        x: { time: true, range: (_u, min, max) => (min === max ? [min - 30, max + 30] : [min, max]) },
+      },
       axes: [
         { stroke: "#9aa4b2", grid: { stroke: "#2a313c" }, ticks: { stroke: "#2a313c" } },
         {

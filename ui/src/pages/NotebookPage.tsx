@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, notebooks, query, type Cell, type Notebook } from "../api";
 import { toCSV, type Frame } from "../arrow";
 import { Chart } from "../components/Chart";
@@ -318,8 +318,11 @@ function SqlCell({
       sql.trim() ? query(sql, { beginMs: range.beginMs, endMs: range.endMs, signal }) : Promise.resolve(null),
     [sql, range.tick, runs],
   );
+  // Run reads the editor itself: a click right after typing may come before the re-render.
+  const editor = useRef<HTMLTextAreaElement>(null);
   const run = () => {
-    if (draft !== cell.text) onChange({ ...cell, text: draft });
+    const text = editor.current?.value ?? draft;
+    if (text !== cell.text) onChange({ ...cell, text });
     else setRuns((n) => n + 1);
   };
   const f = result.data;
@@ -327,6 +330,7 @@ function SqlCell({
   return (
     <div class="sqlcell">
       <textarea
+        ref={editor}
         class="editor sql"
         value={draft}
         rows={Math.max(3, draft.split("\n").length)}

@@ -218,7 +218,7 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
     }
     // Tracks. The centers of the spans drawn are kept on the canvas (hits) for the browser tests.
     const sel = selected.current;
-    const hits: { name: string; x: number; y: number }[] = [];
+    const hits: { name: string; agg?: boolean; x: number; y: number }[] = [];
     for (const { t, y, h } of layout) {
       g.fillStyle = "#1b2029";
       g.fillRect(0, y, GUTTER - 4, h - GAP);
@@ -242,6 +242,7 @@ export function TimelineTab({ pid, range, threads }: { pid: string; range: Range
           if (s.agg) {
             g.fillStyle = "rgba(150,160,175,0.55)";
             g.fillRect(x0, ry + 4, w, ROW - 8);
+            if (hits.length < 500) hits.push({ name: "", agg: true, x: x0 + w / 2, y: ry + ROW / 2 });
             continue;
           }
           g.fillStyle = color(s.name);
