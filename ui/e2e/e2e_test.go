@@ -1,9 +1,11 @@
 // Package e2e runs the web UI in a real browser against a real server:
 // Debian's Chromium driven by Playwright (npm playwright-core, never a
-// browser download), a micromegas server started in process
-// (internal/app) and loaded with examples/hello and the load generator.
-// browser.mjs holds the steps; this test prepares the data, runs it with
-// node and fails on its failures.
+// browser download), `micromegas serve` built from this repository and
+// run as a user runs it (its own process, built without the race
+// detector, which would make converting millions of events minutes long),
+// loaded with examples/hello and the load generator. The browser opens
+// the URL serve prints. browser.mjs holds the steps; this test prepares
+// the data, runs it with node and fails on its failures.
 //
 // Outside programs come from scripts/testdeps.sh: chromium (apt-get) and
 // ui/node_modules (npm ci). Screenshots go to $MICROMEGAS_UI_SCREENSHOTS
@@ -27,8 +29,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/micromegas-go/micromegas/internal/app"
 )
 
 // chromiumPath is Debian's Chromium, installed by scripts/testdeps.sh.
@@ -66,23 +66,10 @@ func requireTools(t *testing.T) string {
 
 func TestBrowser(t *testing.T) {
 	node := requireTools(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 12*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 9*time.Minute)
 	defer cancel()
-	a, err := app.Start(ctx, app.Config{
-		DataDir:       t.TempDir(),
-		IngestionAddr: "127.0.0.1:0",
-		FlightSQLAddr: "127.0.0.1:0",
-		WebAddr:       "127.0.0.1:0",
-		Maintenance:   true,
-	})
-	if err != nil {
-		t.Fatalf("start server: %v", err)
-	}
-	defer a.Shutdown(context.Background())
-	ingest := "http://" + a.IngestionAddr().String()
-	web := "http://" + a.WebAddr().String()
-
-	bin := buildPrograms(t, "./examples/hello", "./cmd/micromegas-loadgen")
+	bin := buildPrograms(t, "./cmd/micromegas", "./examples/hello", "./cmd/micromegas-loadgen")
+	ingest, web := serve(t, bin["micromegas"])
 	hello := runHello(t, ctx, bin["hello"], ingest)
 	loadgen := func(kind string, events int) int {
 		// 2 goroutines for 2 s aiming at 1.5 x events: on a loaded machine
@@ -103,7 +90,7 @@ func TestBrowser(t *testing.T) {
 	}
 	logEntries := loadgen("log", loadLogEvents)
 	loadgen("span", loadSpanEvents)
-	pids := loadgenProcesses(t, web)
+	pids := loadgenProcesses(t, strings.TrimSuffix(web, "/"))
 
 	shots := os.Getenv("MICROMEGAS_UI_SCREENSHOTS")
 	if shots == "" {
@@ -113,7 +100,7 @@ func TestBrowser(t *testing.T) {
 	}
 	figures := filepath.Join(t.TempDir(), "figures.json")
 	cfg := map[string]any{
-		"base": web, "chromium": chromiumPath, "profile": t.TempDir(), "screenshots": shots, "figures": figures,
+		"base": strings.TrimSuffix(web, "/"), "chromium": chromiumPath, "profile": t.TempDir(), "screenshots": shots, "figures": figures,
 		"hello": hello, "loadLogs": pids[0], "loadLogEntries": logEntries, "loadSpans": pids[1], "downloads": t.TempDir(),
 	}
 	cfgPath := filepath.Join(t.TempDir(), "config.json")
@@ -146,6 +133,69 @@ func TestBrowser(t *testing.T) {
 	} else if !t.Failed() {
 		t.Errorf("the browser steps wrote no figures: %v", err)
 	}
+}
+
+// serve runs `micromegas serve` on free ports in a temporary data folder
+// until the test ends, and returns the ingestion URL and the web UI's URL
+// as serve prints them.
+func serve(t *testing.T, bin string) (ingest, web string) {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--data-dir", t.TempDir(), "--ingestion-addr", "127.0.0.1:0",
+		"--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--log-level", "warn")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start micromegas serve: %v", err)
+	}
+	done := make(chan error, 1)
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("micromegas serve: %v\n%s", err, stderr.String())
+			}
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			t.Errorf("micromegas serve did not stop within 30 s of SIGINT")
+		}
+	})
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		done <- cmd.Wait()
+	}()
+	timeout := time.After(2 * time.Minute)
+	for ingest == "" || web == "" {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("micromegas serve exited before printing its addresses:\n%s", stderr.String())
+			}
+			if v, ok := strings.CutPrefix(line, "ingestion="); ok {
+				ingest = v
+			}
+			// The line a user reads: "web UI: open http://... in a browser".
+			if v, ok := strings.CutPrefix(line, "web UI: open "); ok {
+				web, _, _ = strings.Cut(v, " ")
+			}
+		case <-timeout:
+			t.Fatalf("micromegas serve printed no addresses within 2 minutes:\n%s", stderr.String())
+		}
+	}
+	go func() {
+		for range lines {
+		}
+	}()
+	return ingest, web
 }
 
 // buildPrograms builds the repository's commands into a temporary folder.
