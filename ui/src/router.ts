@@ -47,7 +47,7 @@ export function useRoute(): Route {
   return { path: location.pathname, params: new URLSearchParams(location.search) };
 }
 
-/** withParams builds a URL keeping the time range of the current one. */
+/** withRange builds a URL keeping the time range (from, to, live) of the current one. */
 export function withRange(path: string, extra: Record<string, string> = {}): string {
   const cur = new URLSearchParams(location.search);
   const q = new URLSearchParams();

@@ -17,7 +17,7 @@ export function uuid(id: string): string {
   return str(id.toLowerCase());
 }
 
-/** like escapes a substring for contains(), which needs no escaping but a quoted literal. */
+/** contains writes a substring test (case-sensitive; the server skips files that cannot match). */
 export function contains(column: string, needle: string): string {
   return `contains(${column}, ${str(needle)})`;
 }
