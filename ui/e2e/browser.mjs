@@ -317,7 +317,7 @@ await step("a markdown cell cannot run scripts", async () => {
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
 });
 
-await step("errors: nothing in the range, server unreachable", async () => {
+await step("errors: nothing in the range, bad range, server unreachable, sign-in required", async () => {
   await page.goto(url("/?from=2001-01-01T00:00:00Z&to=2001-01-02T00:00:00Z"));
   await page.getByText("No process sent data in this time range").waitFor();
   assert.match(await page.locator(".empty").textContent(), /MICROMEGAS_TELEMETRY_URL=/);
@@ -328,6 +328,18 @@ await step("errors: nothing in the range, server unreachable", async () => {
   await page.goto(url("/?from=now-1h"));
   await page.getByText("The server is unreachable").waitFor();
   assert.match(await page.locator(".error").textContent(), /micromegas serve/);
+  // Authentication on (issue 12's seam): a 401 with a login_url shows a sign-in link back to this view.
+  await page.route("**/api/query", (route) =>
+    route.fulfill({
+      status: 401,
+      contentType: "application/json",
+      body: JSON.stringify({ error: "no session", login_url: "/auth/login" }),
+    }),
+  );
+  await page.goto(url("/logs?from=now-1h"));
+  await page.getByText("Sign-in required").first().waitFor();
+  const href = await page.getByRole("link", { name: "Sign in" }).first().getAttribute("href");
+  assert.equal(href, `/auth/login?return_to=${encodeURIComponent("/logs?from=now-1h")}`);
   await page.unroute("**/api/query");
 });
 
