@@ -1,7 +1,7 @@
 # The DuckDB Arrow API needs the duckdb_arrow build tag everywhere.
 export GOFLAGS := -buildvcs=false -tags=duckdb_arrow
 
-.PHONY: build test lint bench fuzz serve
+.PHONY: build test lint bench fuzz serve ui
 
 build:
 	go build -o bin/micromegas ./cmd/micromegas
@@ -15,6 +15,11 @@ lint:
 	go vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
 	go tool staticcheck ./...
+	cd ui && npm run lint
+
+# Rebuilds the web UI into ui/dist (committed, embedded in the binary).
+ui:
+	cd ui && npm run build
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./telemetry/... ./internal/transit/ ./internal/engine/

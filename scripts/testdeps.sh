@@ -12,6 +12,12 @@
 #   hydra (Ory Hydra v2.3.0), the OAuth2 server of the authentication tests
 #     (service accounts, JWT access tokens, key rotation): built from the Go
 #     module proxy by scripts/hydra.sh (about 5-15 minutes, once).
+#   chromium, the browser of the web UI's tests (ui/e2e): Debian's package,
+#     apt-get install (about a minute, once; needs root).
+#   ui/node_modules: the web UI's npm packages (Vite, Vitest, Playwright's
+#     playwright-core, which drives the machine's chromium and never
+#     downloads a browser): npm ci from ui/package-lock.json (about 30 s,
+#     again only when the lockfile changes).
 #
 # Built programs are cached in ${MICROMEGAS_CI_CACHE:-$HOME/.cache/micromegas-ci}
 # (outside the repository), so only the first run pays for them.
@@ -87,6 +93,37 @@ hydra() {
   with_progress "building hydra" scripts/hydra.sh build
 }
 
+# chromium for the browser tests of the web UI (ui/e2e).
+chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    return
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    say "the web UI's browser tests need Debian's chromium: run as root, or: sudo apt-get install -y chromium"
+    exit 1
+  fi
+  say "installing chromium (Debian's package) for the web UI's browser tests: about a minute, once"
+  with_progress "apt-get install chromium" sh -c \
+    'apt-get -o DPkg::Lock::Timeout=600 update -q && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q chromium >/dev/null'
+}
+
+# ui_npm installs the web UI's npm packages from the lockfile, again only
+# when the lockfile changed since the last install.
+ui_npm() {
+  local stamp=ui/node_modules/.package-lock.json
+  if [ -f "$stamp" ] && [ ! ui/package-lock.json -nt "$stamp" ] && [ -d ui/node_modules/playwright-core ]; then
+    return
+  fi
+  if ! command -v npm >/dev/null; then
+    say "the web UI's tests need Node.js 20 and npm (apt-get install -y nodejs npm)"
+    exit 1
+  fi
+  say "installing the web UI's npm packages (npm ci in ui/): about 30 s"
+  with_progress "npm ci" sh -c 'cd ui && npm ci --no-audit --no-fund --loglevel=error'
+}
+
 postgres
 seaweedfs
 hydra
+chromium
+ui_npm

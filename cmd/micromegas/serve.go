@@ -22,7 +22,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.IngestionAddr, "ingestion-addr", envOr("MICROMEGAS_INGESTION_ADDR", app.DefaultIngestionAddr), "ingestion HTTP listen address; port 0 picks a free port (env MICROMEGAS_INGESTION_ADDR)")
 	fs.StringVar(&cfg.FlightSQLAddr, "flightsql-addr", envOr("MICROMEGAS_FLIGHTSQL_ADDR", app.DefaultFlightSQLAddr), "FlightSQL gRPC listen address; port 0 picks a free port (env MICROMEGAS_FLIGHTSQL_ADDR)")
 	fs.StringVar(&cfg.OTLPGRPCAddr, "otlp-grpc-addr", envOr("MICROMEGAS_OTLP_GRPC_ADDR", app.DefaultOTLPGRPCAddr), "OTLP/gRPC listen address (OTLP/HTTP is served on --ingestion-addr); port 0 picks a free port (env MICROMEGAS_OTLP_GRPC_ADDR)")
-	fs.StringVar(&cfg.WebAddr, "web-addr", envOr("MICROMEGAS_WEB_ADDR", app.DefaultWebAddr), "HTTP query API listen address (/api/query, /gateway/query); port 0 picks a free port (env MICROMEGAS_WEB_ADDR)")
+	fs.StringVar(&cfg.WebAddr, "web-addr", envOr("MICROMEGAS_WEB_ADDR", app.DefaultWebAddr), "web UI and HTTP query API listen address (/, /api/query, /gateway/query); port 0 picks a free port (env MICROMEGAS_WEB_ADDR)")
 	fs.StringVar(&cfg.SQLConnectionString, "sql", envOr("MICROMEGAS_SQL_CONNECTION_STRING", ""), "catalog: postgres://... ; empty = SQLite in --data-dir (env MICROMEGAS_SQL_CONNECTION_STRING)")
 	fs.StringVar(&cfg.ObjectStoreURI, "object-store", envOr("MICROMEGAS_OBJECT_STORE_URI", ""), "object store: file://, s3://, gs://, azblob://, mem:// ; empty = a folder in --data-dir (env MICROMEGAS_OBJECT_STORE_URI)")
 	logLevel := fs.String("log-level", envOr("MICROMEGAS_LOG_LEVEL", "info"), "console log level: debug, info, warn, error (env MICROMEGAS_LOG_LEVEL)")
@@ -95,6 +95,9 @@ func printAddrs(stdout io.Writer, a *app.App, tls bool) {
 		if l.addr != nil {
 			fmt.Fprintf(stdout, "%s=%s://%s\n", l.name, l.scheme, l.addr)
 		}
+	}
+	if addr := a.WebAddr(); addr != nil {
+		fmt.Fprintf(stdout, "web UI: open %s://%s/ in a browser\n", httpScheme, addr)
 	}
 }
 

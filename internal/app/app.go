@@ -48,7 +48,8 @@ type Config struct {
 	IngestionAddr string
 	FlightSQLAddr string
 	Logger        *slog.Logger
-	// WebAddr is the listen address of the HTTP query API (internal/web);
+	// WebAddr is the listen address of the HTTP query API and the web UI
+	// (internal/web);
 	// port 0 picks a free port.
 	WebAddr string
 	// OTLPGRPCAddr is the listen address of the OTLP/gRPC receiver
@@ -311,8 +312,9 @@ func (a *App) startAnalytics(ctx context.Context) error {
 	if err = a.flightsql.Start(ctx); err != nil {
 		return err
 	}
+	notebooks, _ := a.catalog.(catalog.NotebookStore)
 	if a.web, err = web.New(web.Options{
-		Addr: a.cfg.WebAddr, Querier: q, Logger: a.log, Health: a.health, TLS: a.tls,
+		Addr: a.cfg.WebAddr, Querier: q, Logger: a.log, Health: a.health, TLS: a.tls, Notebooks: notebooks,
 		Middleware: a.cfg.traceHTTP(a.authn.Middleware(auth.ScopeQuery)),
 	}); err != nil {
 		return err

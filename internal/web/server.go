@@ -9,8 +9,21 @@
 //	GET  /gateway/health   {"status": "healthy", "timestamp": ...}
 //	GET  /api/perfetto/{process_id}?begin=&end=&spans=
 //	                       → a Perfetto trace of the process's spans
+//	GET  /api/notebooks[/{id}], POST, PUT, DELETE
+//	                       the SQL notebooks of the web UI (notebooks.go)
 //	GET  /health           "ok", never behind the middleware (with
 //	                       Options.Health: the node's status, and /ready)
+//	GET  /...              the web UI (package ui, embedded in the
+//	                       binary): static files, never behind the
+//	                       middleware; they hold no data
+//
+// Every path under /api/ and /gateway/, routes added later and unknown
+// ones included, is behind Options.Middleware. The web UI reads
+// everything through these routes with the credentials the browser
+// carries (cookies). When the middleware refuses a request with 401 and a
+// JSON body {"error": ..., "login_url": ...}, the UI shows the error and a
+// sign-in link to login_url: that is the seam for a server-side OIDC
+// sign-in.
 //
 // Queries run through the same Querier as the FlightSQL server, so they
 // see the same views, time range semantics and errors: a query the
@@ -21,12 +34,15 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/flightsql"
 	"github.com/micromegas-go/micromegas/internal/httpserve"
+	"github.com/micromegas-go/micromegas/ui"
 )
 
 // DefaultAddr is where the API listens unless told otherwise.
@@ -58,12 +74,19 @@ type Options struct {
 	// MaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes);
 	// larger ones get 413.
 	MaxBodyBytes int64
+	// Notebooks keeps the web UI's notebooks; nil answers 501 on
+	// /api/notebooks.
+	Notebooks catalog.NotebookStore
+	// UI holds the web UI's files, index.html at the root; nil: the UI
+	// built into the binary (ui.Assets).
+	UI fs.FS
 }
 
 // Server is the HTTP API server.
 type Server struct {
 	opts Options
 	log  *slog.Logger
+	h    http.Handler
 	// Server gives Start, Addr and Shutdown.
 	*httpserve.Server
 }
@@ -82,9 +105,16 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.UI == nil {
+		opts.UI = ui.Assets()
+	}
 	s := &Server{opts: opts, log: opts.Logger}
+	var err error
+	if s.h, err = s.handler(); err != nil {
+		return nil, err
+	}
 	s.Server = httpserve.New("web", opts.Addr, &http.Server{
-		Handler:           s.Handler(),
+		Handler:           s.h,
 		ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig:         opts.TLS,
 		ReadTimeout:       time.Minute,
@@ -95,27 +125,39 @@ func New(opts Options) (*Server, error) {
 }
 
 // Handler returns the routes, for embedding in another server or a test.
-// Every route but /health, including those added later and unknown
-// paths, is behind Options.Middleware.
 func (s *Server) Handler() http.Handler {
+	return s.h
+}
+
+func (s *Server) handler() (http.Handler, error) {
+	pages, err := uiHandler(s.opts.UI)
+	if err != nil {
+		return nil, fmt.Errorf("web UI files: %w", err)
+	}
 	routes := http.NewServeMux()
 	routes.HandleFunc("POST /api/query", s.apiQuery)
 	routes.HandleFunc("POST /gateway/query", s.gatewayQuery)
 	routes.HandleFunc("GET /gateway/health", gatewayHealth)
 	routes.HandleFunc("GET /api/perfetto/{process_id}", s.perfettoTrace)
-	mux := http.NewServeMux()
+	s.notebookRoutes(routes)
+	routes.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, http.StatusNotFound, "no such API route: "+r.URL.Path)
+	})
+	api := http.Handler(routes)
 	if s.opts.Middleware != nil {
-		mux.Handle("/", s.opts.Middleware(routes))
-	} else {
-		mux.Handle("/", routes)
+		api = s.opts.Middleware(routes)
 	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	mux.Handle("/gateway/", api)
+	mux.Handle("GET /", pages)
 	if s.opts.Health != nil {
 		mux.Handle("GET /health", s.opts.Health)
 		mux.Handle("GET /ready", s.opts.Health)
-		return mux
+		return mux, nil
 	}
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	return mux
+	return mux, nil
 }

@@ -7,6 +7,7 @@ package catalogtest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) catalog.Sto
 		c := &Clock{}
 		testAPIKeys(t, newStore(t, c), c)
 	})
-	for _, tc := range deletionTests {
+	for _, tc := range slices.Concat(deletionTests, notebookTests) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &Clock{}
 			tc.fn(t, newStore(t, c), c)
@@ -73,6 +74,16 @@ func Run(t *testing.T, open func(t *testing.T, now func() time.Time) catalog.Sto
 			tc.fn(t, newStore(t, &Clock{}))
 		})
 	}
+}
+
+// notebookTests check catalog.NotebookStore, which every store implements.
+var notebookTests = []struct {
+	name string
+	fn   func(t *testing.T, s catalog.Store, c *Clock)
+}{
+	{"Notebooks", testNotebooks},
+	{"NotebookValidation", testNotebookValidation},
+	{"NotebookConcurrentSaves", testNotebookConcurrentSaves},
 }
 
 // baseTime has a nanosecond component and is not in UTC, to catch

@@ -11,7 +11,7 @@ import (
 
 // LatestSchemaVersion is the schema version this package creates and
 // expects.
-const LatestSchemaVersion = 3
+const LatestSchemaVersion = 4
 
 // migrationLockKey is the advisory lock (two-key form, which does not
 // collide with the one-key locks of ReplacePartitions) that serializes
@@ -96,6 +96,17 @@ var migrations = [][]string{
 			last_used_at TIMESTAMPTZ,
 			revoked_at TIMESTAMPTZ)`,
 		`CREATE UNIQUE INDEX api_keys_active_name ON api_keys(name) WHERE revoked_at IS NULL`,
+	},
+	// Version 4: the web UI's SQL notebooks (content: JSON text).
+	{
+		`CREATE TABLE notebooks(
+			notebook_id UUID NOT NULL PRIMARY KEY,
+			name TEXT NOT NULL,
+			content TEXT NOT NULL,
+			revision BIGINT NOT NULL,
+			created_at TIMESTAMPTZ NOT NULL,
+			updated_at TIMESTAMPTZ NOT NULL)`,
+		`CREATE INDEX notebooks_updated_at ON notebooks(updated_at)`,
 	},
 }
 

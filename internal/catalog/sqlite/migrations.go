@@ -9,7 +9,7 @@ import (
 
 // LatestSchemaVersion is the schema version this package creates and
 // expects.
-const LatestSchemaVersion = 3
+const LatestSchemaVersion = 4
 
 // migrations is the schema history: migrations[i] brings the database from
 // version i to version i+1. Append only; never edit a released step.
@@ -86,6 +86,17 @@ var migrations = [][]string{
 			last_used_at INTEGER,
 			revoked_at INTEGER)`,
 		`CREATE UNIQUE INDEX api_keys_active_name ON api_keys(name) WHERE revoked_at IS NULL`,
+	},
+	// Version 4: the web UI's SQL notebooks (content: JSON text).
+	{
+		`CREATE TABLE notebooks(
+			notebook_id TEXT NOT NULL PRIMARY KEY,
+			name TEXT NOT NULL,
+			content TEXT NOT NULL,
+			revision INTEGER NOT NULL,
+			created_at INTEGER NOT NULL,
+			updated_at INTEGER NOT NULL)`,
+		`CREATE INDEX notebooks_updated_at ON notebooks(updated_at)`,
 	},
 }
 

@@ -1,0 +1,42 @@
+import type { Frame } from "../arrow";
+import { formatTime } from "../time";
+
+/** DataTable shows a result as a table (the first maxRows rows). */
+export function DataTable({ frame, maxRows = 1000 }: { frame: Frame; maxRows?: number }) {
+  const n = Math.min(frame.length, maxRows);
+  return (
+    <div class="table-wrap">
+      <table class="data">
+        <thead>
+          <tr>
+            {frame.columns.map((c) => (
+              <th key={c.name}>{c.name}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {Array.from({ length: n }, (_, i) => (
+            <tr key={i}>
+              {frame.columns.map((c) => (
+                <td key={c.name} class={c.kind === "number" || c.kind === "bigint" ? "num" : ""}>
+                  {cell(c.kind, c.values[i])}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {frame.length > n && (
+        <p class="muted">
+          Showing {n} of {frame.length} rows; export CSV for all of them.
+        </p>
+      )}
+    </div>
+  );
+}
+
+function cell(kind: string, v: unknown): string {
+  if (v === null || v === undefined) return "";
+  if (kind === "time" && typeof v === "number") return formatTime(v);
+  return String(v);
+}
