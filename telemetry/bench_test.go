@@ -152,6 +152,32 @@ func BenchmarkMicromegas(b *testing.B) {
 			}
 		})
 	})
+	b.Run("async_span_traced_begin_end", func(b *testing.B) {
+		startBench(b)
+		ids := TraceIDs{TraceID: [16]byte{1, 2, 3}, SpanID: [8]byte{4}, ParentSpanID: [8]byte{5}}
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				benchSpan.BeginAsyncTraced(AsyncSpan{}, ids).End()
+			}
+		})
+	})
+	b.Run("pending_span_finish", func(b *testing.B) {
+		startBench(b)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				BeginPending(AsyncSpan{}).Finish(benchSpan)
+			}
+		})
+	})
+	b.Run("pending_span_finish_traced", func(b *testing.B) {
+		startBench(b)
+		ids := TraceIDs{TraceID: [16]byte{1, 2, 3}, SpanID: [8]byte{4}, ParentSpanID: [8]byte{5}}
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				BeginPending(AsyncSpan{}).FinishTraced(benchSpan, ids)
+			}
+		})
+	})
 }
 
 func BenchmarkOpenTelemetry(b *testing.B) {
