@@ -26,6 +26,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzParseDependencies -fuzztime 20s ./internal/transit/
 	go test -run '^$$' -fuzz FuzzIntervals -fuzztime 20s ./internal/gotrace/
 	go test -run '^$$' -fuzz FuzzParse -fuzztime 20s ./telemetry/traceparent/
+	go test -run '^$$' -fuzz FuzzAsyncBlock -fuzztime 20s ./internal/lakehouse/
 
 serve:
 	go run ./cmd/micromegas serve
