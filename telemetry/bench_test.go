@@ -36,6 +36,7 @@ var (
 	benchInt      = NewMetric("bench_int", "count")
 	benchFloat    = NewMetric("bench_float", "ms")
 	benchSpan     = NewSpan("bench")
+	benchTraceIDs = TraceIDs{TraceID: [16]byte{1, 2, 3}, SpanID: [8]byte{4}, ParentSpanID: [8]byte{5}}
 )
 
 // startBench initializes telemetry with CPU tracing and blocks discarded.
@@ -154,10 +155,9 @@ func BenchmarkMicromegas(b *testing.B) {
 	})
 	b.Run("async_span_traced_begin_end", func(b *testing.B) {
 		startBench(b)
-		ids := TraceIDs{TraceID: [16]byte{1, 2, 3}, SpanID: [8]byte{4}, ParentSpanID: [8]byte{5}}
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				benchSpan.BeginAsyncTraced(AsyncSpan{}, ids).End()
+				benchSpan.BeginAsyncTraced(AsyncSpan{}, benchTraceIDs).End()
 			}
 		})
 	})
@@ -171,10 +171,9 @@ func BenchmarkMicromegas(b *testing.B) {
 	})
 	b.Run("pending_span_finish_traced", func(b *testing.B) {
 		startBench(b)
-		ids := TraceIDs{TraceID: [16]byte{1, 2, 3}, SpanID: [8]byte{4}, ParentSpanID: [8]byte{5}}
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				BeginPending(AsyncSpan{}).FinishTraced(benchSpan, ids)
+				BeginPending(AsyncSpan{}).FinishTraced(benchSpan, benchTraceIDs)
 			}
 		})
 	})
