@@ -89,10 +89,10 @@ func TestAsyncEvents(t *testing.T) {
 	x.BeginSpan(db, 11) // a thread span: not an async event
 	x.EndSpan(db, 12)
 	x.BeginAsync(db, 2, 1, 1, 15)
-	x.AsyncTrace(2, trace, [8]byte{0xbb}, [8]byte{}) // after its begin; no parent
+	x.AsyncTrace(2, trace, [8]byte{0xbb}, [8]byte{})      // after its begin; no parent
 	x.AsyncTrace(3, [16]byte{}, [8]byte{0xcc}, [8]byte{}) // no trace id: no trace
 	x.BeginAsync(cache, 3, 1, 1, 16)
-	y := lakehousetest.NewBlock() // polled on another thread
+	y := lakehousetest.NewBlock()                    // polled on another thread
 	y.AsyncTrace(1, trace, [8]byte{0xdd}, [8]byte{}) // on end rows: ignored
 	y.EndAsync(db, 2, 1, 1, 25)
 	y.EndAsync(cache, 3, 1, 1, 26)
