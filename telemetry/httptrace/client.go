@@ -23,7 +23,8 @@ var (
 // traceparent header: the trace of the request's context
 // (traceparent.FromContext, as Middleware puts it there), else a new one,
 // with a new span id that the span records as its own (the caller's
-// span id, from the context, as its parent).
+// span id, from the context, as its parent). A traceparent the caller
+// set is sent as is, and its ids are the span's.
 type Transport struct {
 	// Base sends the requests; nil means http.DefaultTransport.
 	Base http.RoundTripper

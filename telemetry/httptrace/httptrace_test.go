@@ -1,11 +1,13 @@
 package httptrace
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -203,6 +205,54 @@ func TestFreshTrace(t *testing.T) {
 	}
 	if back.TraceID != trace || back.OTelParentSpanID != call.OTelSpanID || back.OTelSpanID == call.OTelSpanID {
 		t.Errorf("downstream span %+v: want trace %s, parent %s", back, trace, call.OTelSpanID)
+	}
+}
+
+// TestClientCallerTraceparent: a traceparent the caller set is sent as
+// is, and the client span records its ids, with the context's span as
+// parent when the context is in the same trace.
+func TestClientCallerTraceparent(t *testing.T) {
+	col, g := startTelemetry(t)
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get(traceparent.Header))
+	}))
+	defer srv.Close()
+	client := &http.Client{Transport: NewTransport(nil)}
+	const set = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	inTrace, _ := traceparent.Parse("00-0af7651916cd43dd8448eb211c80319c-1111111111111111-01")
+	otherTrace := traceparent.New()
+	cases := []struct {
+		name   string
+		ctx    context.Context
+		parent string
+	}{
+		{"no trace in the context", context.Background(), ""},
+		{"the context in that trace", traceparent.NewContext(context.Background(), inTrace), "1111111111111111"},
+		{"the context in another trace", traceparent.NewContext(context.Background(), otherTrace), ""},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequestWithContext(c.ctx, http.MethodGet, srv.URL, nil)
+		req.Header.Set(traceparent.Header, set)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if err := g.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	spans := col.AsyncSpans() // by stream, and the goroutine may change Ps
+	slices.SortFunc(spans, func(a, b telemetrytest.Span) int { return cmp.Compare(a.Begin, b.Begin) })
+	if len(spans) != len(cases) {
+		t.Fatalf("%d spans, want %d", len(spans), len(cases))
+	}
+	for i, c := range cases {
+		s := spans[i]
+		if got[i] != set || s.TraceID != "0af7651916cd43dd8448eb211c80319c" || s.OTelSpanID != "b7ad6b7169203331" || s.OTelParentSpanID != c.parent {
+			t.Errorf("%s: sent %q, span %+v; want the caller's header and parent %q", c.name, got[i], s, c.parent)
+		}
 	}
 }
 
