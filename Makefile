@@ -36,6 +36,7 @@ fuzz:
 	go test -run '^$$' -fuzz FuzzHTTP -fuzztime 20s ./internal/otlp/
 	go test -run '^$$' -fuzz FuzzDecodeOTLP -fuzztime 20s ./internal/lakehouse/
 	go test -run '^$$' -fuzz FuzzDecode -fuzztime 20s ./internal/bloom/
+	go test -run '^$$' -fuzz FuzzAsyncBlock -fuzztime 20s ./internal/lakehouse/
 
 serve:
 	go run ./cmd/micromegas serve

@@ -30,6 +30,7 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 	props := NewPropertySet(Property{"k1", "v1"}, Property{"k2", "v2"})
 	track := NewTrack("allocs", nil)
 	defer track.Close()
+	ids := TraceIDs{TraceID: [16]byte{1, 2, 3}, SpanID: [8]byte{4}, ParentSpanID: [8]byte{5}}
 	var n int // values not known at compile time, which box on the heap when they escape
 	name, err := "request", error(errFixed)
 	for _, c := range []struct {
@@ -49,6 +50,8 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 		{"tagged metric", func() { allocMetric.RecordFloatWith(props, 4.2) }},
 		{"thread span", func() { track.Begin(allocSpan); track.End(allocSpan) }},
 		{"async span", func() { allocSpan.BeginAsync(AsyncSpan{}).End() }},
+		{"async span with trace ids", func() { allocSpan.BeginAsyncTraced(AsyncSpan{}, ids).End() }},
+		{"pending span finished with trace ids", func() { BeginPending(AsyncSpan{}).FinishTraced(allocSpan, ids) }},
 	} {
 		if n := testing.AllocsPerRun(20000, c.fn); n != 0 {
 			t.Errorf("%s: %v allocations per event, want 0", c.name, n)

@@ -26,7 +26,11 @@ func (a AsyncSpan) Depth() uint32 { return a.depth }
 // BeginAsync begins an async span of s under parent (the zero AsyncSpan
 // for a root) and returns it; call End on the result, from any goroutine.
 // It takes no lock and does not allocate.
-func (s *Span) BeginAsync(parent AsyncSpan) AsyncSpan {
+func (s *Span) BeginAsync(parent AsyncSpan) AsyncSpan { return s.beginAsync(parent, nil) }
+
+// beginAsync begins an async span, recording its trace ids (nil: none)
+// with its begin event.
+func (s *Span) beginAsync(parent AsyncSpan, ids *TraceIDs) AsyncSpan {
 	sys := active.Load()
 	if sys == nil || !sys.cpuTracing {
 		return AsyncSpan{}
@@ -38,7 +42,17 @@ func (s *Span) BeginAsync(parent AsyncSpan) AsyncSpan {
 	t := now()
 	sh, pid := sys.acquireShard()
 	a.id = sh.newAsyncSpanID()
-	sh.writers[kindCPU].asyncEvent(beginAsyncSpanEvent, &a, t)
+	w := &sh.writers[kindCPU]
+	if ids == nil {
+		w.asyncEvent(beginAsyncSpanEvent, &a, t)
+	} else {
+		// One reservation: the trace and the begin event are in the same
+		// block, where the lakehouse pairs them.
+		b := w.reserve(asyncTraceSize + asyncSpanSize)
+		putAsyncTrace(b, a.id, ids)
+		putAsyncSpan(b[asyncTraceSize:], beginAsyncSpanEvent, &a, t)
+		w.commitN(asyncTraceSize+asyncSpanSize, 2)
+	}
 	sys.releaseShard(pid)
 	return a
 }
@@ -59,14 +73,19 @@ func (a AsyncSpan) End() {
 }
 
 func (w *writer) asyncEvent(typ byte, a *AsyncSpan, t int64) {
-	b := w.reserve(asyncSpanSize)
+	putAsyncSpan(w.reserve(asyncSpanSize), typ, a, t)
+	w.commit(asyncSpanSize)
+}
+
+// putAsyncSpan writes a begin or end event of a into b[:asyncSpanSize].
+func putAsyncSpan(b []byte, typ byte, a *AsyncSpan, t int64) {
+	b = b[:asyncSpanSize]
 	b[0] = typ
 	putU64(b[1:], a.span.id)
 	putU64(b[9:], a.id)
 	putU64(b[17:], a.parent)
 	putI64(b[25:], t)
 	putU32(b[33:], a.depth)
-	w.commit(asyncSpanSize)
 }
 
 // PendingAsyncSpan is an async span begun before its name is known, such
@@ -100,7 +119,11 @@ func BeginPending(parent AsyncSpan) PendingAsyncSpan {
 }
 
 // Finish records the span as a span of s, from BeginPending to now.
-func (p PendingAsyncSpan) Finish(s *Span) {
+func (p PendingAsyncSpan) Finish(s *Span) { p.finish(s, nil) }
+
+// finish records the span, with its trace ids (nil: none) before its
+// begin event.
+func (p PendingAsyncSpan) finish(s *Span, ids *TraceIDs) {
 	if p.id == 0 {
 		return
 	}
@@ -113,8 +136,17 @@ func (p PendingAsyncSpan) Finish(s *Span) {
 	t := now()
 	sh, pid := sys.acquireShard()
 	w := &sh.writers[kindCPU]
-	w.asyncEvent(beginAsyncSpanEvent, &a, p.begin)
-	w.asyncEvent(endAsyncSpanEvent, &a, t)
+	if ids == nil {
+		w.asyncEvent(beginAsyncSpanEvent, &a, p.begin)
+		w.asyncEvent(endAsyncSpanEvent, &a, t)
+	} else {
+		// One reservation: the three events are in the same block.
+		b := w.reserve(asyncTraceSize + 2*asyncSpanSize)
+		putAsyncTrace(b, a.id, ids)
+		putAsyncSpan(b[asyncTraceSize:], beginAsyncSpanEvent, &a, p.begin)
+		putAsyncSpan(b[asyncTraceSize+asyncSpanSize:], endAsyncSpanEvent, &a, t)
+		w.commitN(asyncTraceSize+2*asyncSpanSize, 3)
+	}
 	sys.releaseShard(pid)
 }
 

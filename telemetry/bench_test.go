@@ -36,6 +36,7 @@ var (
 	benchInt      = NewMetric("bench_int", "count")
 	benchFloat    = NewMetric("bench_float", "ms")
 	benchSpan     = NewSpan("bench")
+	benchTraceIDs = TraceIDs{TraceID: [16]byte{1, 2, 3}, SpanID: [8]byte{4}, ParentSpanID: [8]byte{5}}
 )
 
 // startBench initializes telemetry with CPU tracing and blocks discarded.
@@ -149,6 +150,30 @@ func BenchmarkMicromegas(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				benchSpan.BeginAsync(AsyncSpan{}).End()
+			}
+		})
+	})
+	b.Run("async_span_traced_begin_end", func(b *testing.B) {
+		startBench(b)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				benchSpan.BeginAsyncTraced(AsyncSpan{}, benchTraceIDs).End()
+			}
+		})
+	})
+	b.Run("pending_span_finish", func(b *testing.B) {
+		startBench(b)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				BeginPending(AsyncSpan{}).Finish(benchSpan)
+			}
+		})
+	})
+	b.Run("pending_span_finish_traced", func(b *testing.B) {
+		startBench(b)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				BeginPending(AsyncSpan{}).FinishTraced(benchSpan, benchTraceIDs)
 			}
 		})
 	})

@@ -118,6 +118,8 @@ func (e *encoder) extract(kind streamKind, objs []byte) error {
 				desc, next = le.Uint64(objs[i+1:]), i+threadSpanSize
 			case beginAsyncSpanEvent, endAsyncSpanEvent:
 				desc, next = le.Uint64(objs[i+1:]), i+asyncSpanSize
+			case asyncSpanTraceEvent:
+				desc, next = last, i+asyncTraceSize // references no metadata
 			}
 		}
 		if next <= i || next > len(objs) {

@@ -25,9 +25,10 @@ func TestFlushOnPanic(t *testing.T) {
 	if got != boom {
 		t.Fatalf("re-panicked with %v, want %v", got, boom)
 	}
-	// No Shutdown yet: FlushOnPanic itself sent the entries.
+	// No Shutdown yet: FlushOnPanic itself sent the entries. They may be
+	// on two per-P streams (the goroutine can move): order them by time.
 	var msgs []string
-	for _, e := range c.events() {
+	for _, e := range byTime(c.events()) {
 		desc, err := e.obj.Obj("desc")
 		if err != nil {
 			continue

@@ -206,6 +206,8 @@ func (s *sampler) scan(st *stream, objs []byte) bool {
 				delete(s.async, id)
 			}
 			i += asyncSpanSize
+		case asyncSpanTraceEvent:
+			i += asyncTraceSize
 		default:
 			return slow
 		}

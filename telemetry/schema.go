@@ -56,6 +56,11 @@ const (
 	endThreadSpanEvent   = 1
 	beginAsyncSpanEvent  = 2 // POD 36: span_desc @0, span_id @8, parent_span_id @16, time @24, depth u32 @32
 	endAsyncSpanEvent    = 3
+	// asyncSpanTraceEvent (ours) is the OpenTelemetry identity of an async
+	// span (trace.go). POD 40: span_id @0, trace_id_high @8, trace_id_low
+	// @16, otel_span_id @24, otel_parent_span_id @32, all u64; the ids read
+	// as big-endian numbers, so that %016x prints their W3C hex.
+	asyncSpanTraceEvent = 4
 )
 
 // Record sizes, type index included.
@@ -67,6 +72,7 @@ const (
 	taggedMetricSize = 1 + 32
 	threadSpanSize   = 1 + 16
 	asyncSpanSize    = 1 + 36
+	asyncTraceSize   = 1 + 40
 	dynStringHeader  = 5
 )
 
@@ -225,6 +231,13 @@ func objectUDTs(k streamKind) []transit.UserDefinedType {
 			thread("EndThreadSpanEvent"),
 			async("BeginAsyncSpanEvent"),
 			async("EndAsyncSpanEvent"),
+			{Name: transit.AsyncSpanTraceTypeName, Size: 40, Members: []transit.Member{
+				intrinsic("span_id", "u64", 0, 8),
+				intrinsic("trace_id_high", "u64", 8, 8),
+				intrinsic("trace_id_low", "u64", 16, 8),
+				intrinsic("otel_span_id", "u64", 24, 8),
+				intrinsic("otel_parent_span_id", "u64", 32, 8),
+			}},
 		}
 	}
 }

@@ -21,6 +21,10 @@ func BenchmarkThreadCPU(b *testing.B) {
 		{"static_log", func(int) { benchStatic.Log() }},
 		{"formatted_log_int", func(i int) { benchFmt.Logf(i) }},
 		{"int_metric", func(i int) { benchInt.RecordInt(uint64(i)) }},
+		{"async_span_begin_end", func(int) { benchSpan.BeginAsync(AsyncSpan{}).End() }},
+		{"async_span_traced_begin_end", func(int) { benchSpan.BeginAsyncTraced(AsyncSpan{}, benchTraceIDs).End() }},
+		{"pending_span_finish", func(int) { BeginPending(AsyncSpan{}).Finish(benchSpan) }},
+		{"pending_span_finish_traced", func(int) { BeginPending(AsyncSpan{}).FinishTraced(benchSpan, benchTraceIDs) }},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -67,6 +67,15 @@ func (w *writer) commit(size int) {
 	b.committed.Store(packCommitted(b.n, b.count))
 }
 
+// commitN publishes count events of size bytes in all, written into the
+// last reserve.
+func (w *writer) commitN(size int, count uint32) {
+	b := w.cur
+	b.n += size
+	b.count += count
+	b.committed.Store(packCommitted(b.n, b.count))
+}
+
 // rotate hands the current buffer over and continues in a fresh one.
 //
 // When the dispatcher is behind, the hand-over is dropped; if the

@@ -29,6 +29,7 @@ func TestMain(m *testing.M) {
 // TestServeTracesItself: a `micromegas serve` process whose telemetry goes
 // to another server (MICROMEGAS_TELEMETRY_URL) shows its own requests
 // there: HTTP spans of its web and ingestion roles, FlightSQL call spans,
+// with the trace id of the request's traceparent (or a fresh one),
 // request-duration metrics, and the Go runtime metrics.
 func TestServeTracesItself(t *testing.T) {
 	collector, collectorSQL := serveForTest(t)
@@ -76,8 +77,12 @@ func TestServeTracesItself(t *testing.T) {
 		t.Fatalf("serve under test printed %v", addrs)
 	}
 
-	// One request of each role.
-	resp, err := http.Post(addrs["web"]+"/api/query", "application/json", strings.NewReader(`{"sql": "SELECT 1 AS one"}`))
+	// One request of each role; the web request carries a W3C trace.
+	const incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	req, _ := http.NewRequest(http.MethodPost, addrs["web"]+"/api/query", strings.NewReader(`{"sql": "SELECT 1 AS one"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("traceparent", incoming)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +119,19 @@ func TestServeTracesItself(t *testing.T) {
 	} {
 		if !strings.Contains(spans, want+"\n") {
 			t.Errorf("no span %q among\n%s", want, spans)
+		}
+	}
+	// The trace ids of the requests: the incoming one, fresh ones for the
+	// others (the ingestion request and the FlightSQL calls carried none).
+	traces := query(fmt.Sprintf(`SELECT name, trace_id = '4bf92f3577b34da6a3ce929d0e0e4736', length(trace_id), otel_parent_span_id
+		FROM view_instance('async_events', '%s') WHERE event_type = 'begin' AND target LIKE 'micromegas/%%' ORDER BY time`, pid))
+	for _, want := range []string{
+		"POST /api/query,true,32,00f067aa0ba902b7",
+		"POST /ingestion/insert_block,false,32,",
+		"/arrow.flight.protocol.FlightService/DoGet,false,32,",
+	} {
+		if !strings.Contains(traces, want+"\n") {
+			t.Errorf("no span with trace %q among\n%s", want, traces)
 		}
 	}
 	measures := query(fmt.Sprintf(`SELECT DISTINCT name, property_get(properties, 'route'), property_get(properties, 'status')

@@ -11,6 +11,7 @@
 //	  MICROMEGAS_FLIGHT_RECORDER=10s go run ./examples/httpservice &
 //	curl 127.0.0.1:8080/work/8; curl 127.0.0.1:8080/fail
 //	go run ./cmd/micromegas query "SELECT name, count(*) FROM view_instance('async_events', '<process_id>') GROUP BY name"
+//	go run ./cmd/micromegas query "SELECT trace_id, count(*) FROM view_instance('async_events', '<process_id>') WHERE trace_id IS NOT NULL GROUP BY 1"
 //	go run ./cmd/micromegas perfetto <process_id>   # goroutine tracks beside the request spans
 //
 // It prints its process id and address, and stops on Ctrl-C.

@@ -14,8 +14,8 @@ import (
 )
 
 // TestService: /work/{n} records the request, its n calls to /item/{i}
-// nested under it and the handlers' spans; /fail sends a flight-recorder
-// snapshot.
+// nested under it and the handlers' spans, the requests and calls in one
+// trace; /fail sends a flight-recorder snapshot.
 func TestService(t *testing.T) {
 	col := telemetrytest.New(t)
 	g, err := telemetry.Init(telemetry.Config{URL: col.URL(), EnableCPUTracing: true,
@@ -49,8 +49,18 @@ func TestService(t *testing.T) {
 		t.Errorf("stats %+v: want one flight-recorder snapshot", st)
 	}
 	count := map[string]int{}
+	traces := map[string]int{} // spans per trace id
+	work := ""
 	for _, s := range col.AsyncSpans() {
 		count[s.Name]++
+		traces[s.TraceID]++
+		if s.Name == "GET /work/{n}" {
+			work = s.TraceID
+		}
+	}
+	// The request, its 3 calls and the 3 requests they make are one trace.
+	if work == "" || traces[work] != 7 {
+		t.Errorf("trace %q of /work has %d spans, want 7: %v", work, traces[work], traces)
 	}
 	host := strings.TrimPrefix(base, "http://")
 	for name, n := range map[string]int{"GET /work/{n}": 1, "GET /item/{i}": 3, "GET " + host: 3, "compute_item": 3, "GET /fail": 1} {

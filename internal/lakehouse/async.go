@@ -2,6 +2,8 @@ package lakehouse
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/micromegas-go/micromegas/internal/catalog"
@@ -9,25 +11,22 @@ import (
 )
 
 // appendAsyncBlock appends the async span events of one thread block
-// (view async_events, spec 5.2); on error nothing of the block is appended.
+// (view async_events, spec 5.2); on error nothing of the block is
+// appended. A begin event whose span has an AsyncSpanTraceEvent in the
+// block gets its OpenTelemetry ids (trace_id, otel_span_id,
+// otel_parent_span_id); an unreadable trace event is logged and leaves
+// them null, losing nothing else.
 func (l *Lakehouse) appendAsyncBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
-	var events []spanEvent
-	cache := siteCache{}
-	err := l.parseBlock(ctx, b, m, func(obj *transit.Object) error {
-		e, ok, err := spanEventCached(obj, cache)
-		if err != nil {
-			return fmt.Errorf("%s: %w", obj.TypeName, err)
-		}
-		if ok && e.async {
-			events = append(events, e)
-		}
-		return nil
-	})
-	if err != nil {
+	ab := newAsyncBlock()
+	if err := l.parseBlock(ctx, b, m, ab.add); err != nil {
 		return err
 	}
+	if ab.badTrace != nil {
+		l.log.Warn("async_events: a trace event cannot be read; its span's trace ids are left null",
+			"block_id", b.BlockID, "err", ab.badTrace)
+	}
 	c := s.c
-	for _, e := range events {
+	for _, e := range ab.events {
 		t := m.conv.nanos(e.ticks)
 		c.dict(0, b.StreamID)
 		c.dict(1, b.BlockID)
@@ -44,7 +43,87 @@ func (l *Lakehouse) appendAsyncBlock(ctx context.Context, s *sink, b catalog.Blo
 			c.dict(7+i, v)
 		}
 		c.u32(10, e.site.line)
+		tr, traced := ab.traces[e.spanID]
+		traced = traced && e.begin
+		for i, v := range []string{tr.traceID, tr.spanID, tr.parentSpanID} {
+			if traced && v != "" {
+				c.str(11+i, v)
+			} else {
+				c.null(11 + i)
+			}
+		}
 		s.noteRow(t, t)
 	}
 	return nil
+}
+
+// asyncBlock collects the async span events of one block and the trace
+// ids recorded for their spans.
+type asyncBlock struct {
+	cache    siteCache
+	events   []spanEvent
+	traces   map[int64]asyncTrace // by span id
+	badTrace error                // the first trace event that could not be read
+}
+
+func newAsyncBlock() *asyncBlock {
+	return &asyncBlock{cache: siteCache{}, traces: map[int64]asyncTrace{}}
+}
+
+// add takes one object of the block.
+func (ab *asyncBlock) add(obj *transit.Object) error {
+	if obj.TypeName == transit.AsyncSpanTraceTypeName {
+		id, tr, err := readAsyncTrace(obj)
+		switch {
+		case err != nil:
+			if ab.badTrace == nil {
+				ab.badTrace = err
+			}
+		case tr.traceID != "":
+			ab.traces[id] = tr
+		}
+		return nil
+	}
+	e, ok, err := spanEventCached(obj, ab.cache)
+	if err != nil {
+		return fmt.Errorf("%s: %w", obj.TypeName, err)
+	}
+	if ok && e.async {
+		ab.events = append(ab.events, e)
+	}
+	return nil
+}
+
+// asyncTrace is the OpenTelemetry identity of an async span as lowercase
+// hex, the text of traceparent headers and of the otel_spans view; ""
+// for a zero id.
+type asyncTrace struct {
+	traceID, spanID, parentSpanID string
+}
+
+// readAsyncTrace reads an AsyncSpanTraceEvent (transit.AsyncSpanTraceTypeName).
+func readAsyncTrace(obj *transit.Object) (spanID int64, tr asyncTrace, err error) {
+	var v [5]uint64
+	for i, name := range []string{"span_id", "trace_id_high", "trace_id_low", "otel_span_id", "otel_parent_span_id"} {
+		if v[i], err = obj.U64(name); err != nil {
+			return 0, tr, fmt.Errorf("%s: %w", obj.TypeName, err)
+		}
+	}
+	tr = asyncTrace{traceID: idHex(v[1], v[2]), spanID: idHex(v[3]), parentSpanID: idHex(v[4])}
+	return int64(v[0]), tr, nil
+}
+
+// idHex returns the hex of the big-endian bytes of parts, "" when all are
+// zero (W3C: an all-zero id is no id).
+func idHex(parts ...uint64) string {
+	var raw [16]byte
+	zero := true
+	for i, p := range parts {
+		binary.BigEndian.PutUint64(raw[8*i:], p)
+		zero = zero && p == 0
+	}
+	if zero {
+		return ""
+	}
+	return hex.EncodeToString(raw[:8*len(parts)])
 }

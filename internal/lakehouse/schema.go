@@ -89,7 +89,11 @@ var ThreadSpansSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "line", Type: arrow.PrimitiveTypes.Uint32},
 }, nil)
 
-// AsyncEventsSchema is the schema of async_events (spec 5.2).
+// AsyncEventsSchema is the schema of async_events (spec 5.2), with three
+// trailing columns of ours: the OpenTelemetry trace id, span id and
+// parent span id of the span, as lowercase hex (the text of traceparent
+// headers and of otel_spans), on begin rows of spans recorded with them
+// (AsyncSpanTraceEvent), null otherwise.
 var AsyncEventsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "stream_id", Type: dict16},
 	{Name: "block_id", Type: dict16},
@@ -102,6 +106,9 @@ var AsyncEventsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "filename", Type: dict16},
 	{Name: "target", Type: dict16},
 	{Name: "line", Type: arrow.PrimitiveTypes.Uint32},
+	{Name: "trace_id", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "otel_span_id", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "otel_parent_span_id", Type: arrow.BinaryTypes.String, Nullable: true},
 }, nil)
 
 // BlocksSchema is the schema of blocks (spec 5.2): every block joined

@@ -80,31 +80,50 @@ func TestAsyncEvents(t *testing.T) {
 	p := must[*lakehousetest.Process](t)(tl.w.NewProcess(ctx, "app.exe", t0, 0, 1000, nil))
 	s1 := must[*lakehousetest.Stream](t)(tl.w.NewStream(ctx, p, lakehousetest.KindCPU, nil))
 	s2 := must[*lakehousetest.Stream](t)(tl.w.NewStream(ctx, p, lakehousetest.KindCPU, nil))
-	req, db := site("request", 10), site("db", 11)
+	req, db, cache := site("request", 10), site("db", 11), site("cache", 12)
+	trace := [16]byte{0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6, 0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36}
 	x := lakehousetest.NewBlock()
+	// The trace ids of span 1 (with a caller), before its begin event.
+	x.AsyncTrace(1, trace, [8]byte{0xaa, 1, 2, 3, 4, 5, 6, 7}, [8]byte{0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7})
 	x.BeginAsync(req, 1, 0, 0, 10)
 	x.BeginSpan(db, 11) // a thread span: not an async event
 	x.EndSpan(db, 12)
 	x.BeginAsync(db, 2, 1, 1, 15)
-	y := lakehousetest.NewBlock() // polled on another thread
+	x.AsyncTrace(2, trace, [8]byte{0xbb}, [8]byte{})      // after its begin; no parent
+	x.AsyncTrace(3, [16]byte{}, [8]byte{0xcc}, [8]byte{}) // no trace id: no trace
+	x.BeginAsync(cache, 3, 1, 1, 16)
+	y := lakehousetest.NewBlock()                    // polled on another thread
+	y.AsyncTrace(1, trace, [8]byte{0xdd}, [8]byte{}) // on end rows: ignored
 	y.EndAsync(db, 2, 1, 1, 25)
+	y.EndAsync(cache, 3, 1, 1, 26)
 	y.EndAsync(req, 1, 0, 0, 30)
 	check(t, func() error { _, err := tl.w.WriteBlock(ctx, s1, x, 0, 20, time.Time{}); return err }())
 	check(t, func() error { _, err := tl.w.WriteBlock(ctx, s2, y, 20, 40, time.Time{}); return err }())
-	got := tl.rows(t, `SELECT stream_id = '`+s1.StreamID+`', time, event_type, span_id, parent_span_id, depth, name, filename, target, line
+	got := tl.rows(t, `SELECT stream_id = '`+s1.StreamID+`', time, event_type, span_id, parent_span_id, depth, name, filename, target, line,
+		coalesce(trace_id, 'null'), coalesce(otel_span_id, 'null'), coalesce(otel_parent_span_id, 'null')
 		FROM view_instance('async_events', '`+p.ProcessID+`') ORDER BY time`, QueryOptions{})
 	msT := func(n int) string { return ts(time.Duration(n) * time.Millisecond) }
 	wantRows(t, got,
-		"true | "+msT(10)+" | begin | 1 | 0 | 0 | request | request.rs | t::request | 10",
-		"true | "+msT(15)+" | begin | 2 | 1 | 1 | db | db.rs | t::db | 11",
-		"false | "+msT(25)+" | end | 2 | 1 | 1 | db | db.rs | t::db | 11",
-		"false | "+msT(30)+" | end | 1 | 0 | 0 | request | request.rs | t::request | 10",
+		"true | "+msT(10)+" | begin | 1 | 0 | 0 | request | request.rs | t::request | 10 | 4bf92f3577b34da6a3ce929d0e0e4736 | aa01020304050607 | 00f067aa0ba902b7",
+		"true | "+msT(15)+" | begin | 2 | 1 | 1 | db | db.rs | t::db | 11 | 4bf92f3577b34da6a3ce929d0e0e4736 | bb00000000000000 | null",
+		"true | "+msT(16)+" | begin | 3 | 1 | 1 | cache | cache.rs | t::cache | 12 | null | null | null",
+		"false | "+msT(25)+" | end | 2 | 1 | 1 | db | db.rs | t::db | 11 | null | null | null",
+		"false | "+msT(26)+" | end | 3 | 1 | 1 | cache | cache.rs | t::cache | 12 | null | null | null",
+		"false | "+msT(30)+" | end | 1 | 0 | 0 | request | request.rs | t::request | 10 | null | null | null",
 	)
+	// The span of a trace, with its duration, as docs/sql.md shows it.
+	got = tl.rows(t, `WITH ev AS (SELECT * FROM view_instance('async_events', '`+p.ProcessID+`'))
+		SELECT b.name, b.otel_span_id, epoch_ms(e.time) - epoch_ms(b.time) FROM ev b JOIN ev e ON b.span_id = e.span_id
+		WHERE b.trace_id = '4bf92f3577b34da6a3ce929d0e0e4736' AND e.event_type = 'end' ORDER BY b.span_id`, QueryOptions{})
+	wantRows(t, got, "request | aa01020304050607 | 20", "db | bb00000000000000 | 10")
+	// The thread span among them is unaffected by the trace events.
+	got = tl.rows(t, `SELECT name, duration FROM view_instance('thread_spans', '`+s1.StreamID+`') WHERE depth = 1`, QueryOptions{})
+	wantRows(t, got, "db | 1000000")
 	// Durations through the begin/end self-join of the docs.
 	got = tl.rows(t, `WITH ev AS (SELECT * FROM view_instance('async_events', '`+p.ProcessID+`'))
 		SELECT b.name, epoch_ms(e.time) - epoch_ms(b.time) FROM ev b JOIN ev e ON b.span_id = e.span_id
 		WHERE b.event_type = 'begin' AND e.event_type = 'end' ORDER BY b.span_id`, QueryOptions{})
-	wantRows(t, got, "request | 20", "db | 10")
+	wantRows(t, got, "request | 20", "db | 10", "cache | 10")
 }
 
 func TestXXH32(t *testing.T) {

@@ -121,7 +121,8 @@ var viewSets = []*viewSet{
 		},
 	},
 	{
-		name: AsyncEventsView, schema: AsyncEventsSchema, hash: []byte{1}, tag: "cpu", instance: perProcess,
+		// Hash 2: the trace_id, otel_span_id and otel_parent_span_id columns.
+		name: AsyncEventsView, schema: AsyncEventsSchema, hash: []byte{2}, tag: "cpu", instance: perProcess,
 		appendBlock: (*Lakehouse).appendAsyncBlock, timeFilter: eventTimeFilter, rowsInEventRange: true,
 	},
 	{

@@ -4,10 +4,12 @@
 package telemetrytest
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -112,31 +114,58 @@ func (c *Collector) Events() []Event {
 	return out
 }
 
-// Span is an async span rebuilt from its begin and end events.
+// Span is an async span rebuilt from its begin and end events and its
+// trace ids (AsyncSpanTraceEvent), as lowercase hex ("" when not
+// recorded, or zero).
 type Span struct {
 	ID, Parent uint64
 	Depth      uint32
 	Name       string
 	Target     string
 	Begin, End int64 // ticks
+
+	TraceID, OTelSpanID, OTelParentSpanID string
 }
 
 // AsyncSpans pairs the async span events received.
 func (c *Collector) AsyncSpans() []Span {
 	byID := map[uint64]*Span{}
 	var order []uint64
-	for _, e := range c.Events() {
-		begin := e.Obj.TypeName == "BeginAsyncSpanEvent"
-		if !begin && e.Obj.TypeName != "EndAsyncSpanEvent" {
-			continue
-		}
-		id, _ := e.Obj.U64("span_id")
+	get := func(id uint64) *Span {
 		s := byID[id]
 		if s == nil {
 			s = &Span{ID: id}
 			byID[id] = s
 			order = append(order, id)
 		}
+		return s
+	}
+	hex := func(o *transit.Object, members ...string) string {
+		out := ""
+		for _, m := range members {
+			v, _ := o.U64(m)
+			out += fmt.Sprintf("%016x", v)
+		}
+		if strings.Trim(out, "0") == "" {
+			return ""
+		}
+		return out
+	}
+	for _, e := range c.Events() {
+		if e.Obj.TypeName == transit.AsyncSpanTraceTypeName {
+			id, _ := e.Obj.U64("span_id")
+			s := get(id)
+			s.TraceID = hex(e.Obj, "trace_id_high", "trace_id_low")
+			s.OTelSpanID = hex(e.Obj, "otel_span_id")
+			s.OTelParentSpanID = hex(e.Obj, "otel_parent_span_id")
+			continue
+		}
+		begin := e.Obj.TypeName == "BeginAsyncSpanEvent"
+		if !begin && e.Obj.TypeName != "EndAsyncSpanEvent" {
+			continue
+		}
+		id, _ := e.Obj.U64("span_id")
+		s := get(id)
 		t, _ := e.Obj.I64("time")
 		if !begin {
 			s.End = t

@@ -53,6 +53,9 @@
 //	TaggedLogInteropEvent   [i64 time][u8 level][StaticStringRef target][u64 properties][DynString msg]
 //	GoExecutionTrace        [i64 time][DynString trigger][Go execution trace bytes to the end] (ours)
 //
+// Our fixed-size AsyncSpanTraceEvent (AsyncSpanTraceTypeName) needs no
+// custom reader: its metadata declares five u64 members.
+//
 // Property is the fixed-size type of that name in the metadata ({name,
 // value} StaticStringRefs). A property set decodes to an Object of type
 // PropertySetTypeName with one string member per property (see

@@ -21,6 +21,15 @@ type UserDefinedType struct {
 	IsReference bool     `cbor:"is_reference"`
 }
 
+// AsyncSpanTraceTypeName is a fixed-size object type of ours on "cpu"
+// streams: the OpenTelemetry (W3C) identity of an async span, recorded
+// beside its begin event. Its members are u64 intrinsics: span_id (the
+// async span), trace_id_high and trace_id_low (the 128-bit trace id, big
+// end first), otel_span_id and otel_parent_span_id (zero: none); each id
+// is the big-endian number of its W3C bytes, so %016x prints its hex.
+// Readers that do not know the type read it generically and ignore it.
+const AsyncSpanTraceTypeName = "AsyncSpanTraceEvent"
+
 // Member is one field of a UserDefinedType.
 type Member struct {
 	Name string `cbor:"name"`

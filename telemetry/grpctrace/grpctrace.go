@@ -3,7 +3,8 @@
 // (named after the full method, "/pkg.Service/Method") and its duration as
 // the metric rpc_server_duration or rpc_client_duration (seconds, with the
 // properties method and code), and carry the W3C traceparent in the
-// call's metadata, as telemetry/httptrace does for HTTP.
+// call's metadata, recording the call's trace id and span ids with its
+// span, as telemetry/httptrace does for HTTP.
 //
 //	srv := grpc.NewServer(
 //		grpc.ChainUnaryInterceptor(grpctrace.UnaryServerInterceptor()),
@@ -41,7 +42,8 @@ var (
 // UnaryServerInterceptor records unary calls.
 func UnaryServerInterceptor() grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		ctx, call := serverNames.begin(incoming(ctx), info.FullMethod)
+		ctx, ids := incoming(ctx)
+		ctx, call := serverNames.begin(ctx, info.FullMethod, ids)
 		resp, err := handler(ctx, req)
 		call.end(serverDuration, err)
 		return resp, err
@@ -52,7 +54,8 @@ func UnaryServerInterceptor() grpc.UnaryServerInterceptor {
 // handler's return.
 func StreamServerInterceptor() grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		ctx, call := serverNames.begin(incoming(ss.Context()), info.FullMethod)
+		ctx, ids := incoming(ss.Context())
+		ctx, call := serverNames.begin(ctx, info.FullMethod, ids)
 		err := handler(srv, &serverStream{ServerStream: ss, ctx: ctx})
 		call.end(serverDuration, err)
 		return err
@@ -62,8 +65,9 @@ func StreamServerInterceptor() grpc.StreamServerInterceptor {
 // UnaryClientInterceptor records the calls a client makes.
 func UnaryClientInterceptor() grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-		ctx, call := clientNames.begin(ctx, method)
-		err := invoker(outgoing(ctx), method, req, reply, cc, opts...)
+		ctx, ids := outgoing(ctx)
+		ctx, call := clientNames.begin(ctx, method, ids)
+		err := invoker(ctx, method, req, reply, cc, opts...)
 		call.end(clientDuration, err)
 		return err
 	}
@@ -74,8 +78,9 @@ func UnaryClientInterceptor() grpc.UnaryClientInterceptor {
 // end of stream without wrapping every message).
 func StreamClientInterceptor() grpc.StreamClientInterceptor {
 	return func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-		ctx, call := clientNames.begin(ctx, method)
-		cs, err := streamer(outgoing(ctx), desc, cc, method, opts...)
+		ctx, ids := outgoing(ctx)
+		ctx, call := clientNames.begin(ctx, method, ids)
+		cs, err := streamer(ctx, desc, cc, method, opts...)
 		call.end(clientDuration, err)
 		return cs, err
 	}
@@ -90,21 +95,27 @@ type serverStream struct {
 func (s *serverStream) Context() context.Context { return s.ctx }
 
 // incoming puts the trace of the call's traceparent metadata (or a new
-// one) in ctx.
-func incoming(ctx context.Context) context.Context {
+// one) in ctx, with a new span id for the call, and returns the call's
+// ids in the trace.
+func incoming(ctx context.Context) (context.Context, telemetry.TraceIDs) {
 	var in traceparent.TraceContext
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
 		if v := md.Get(traceparent.Header); len(v) > 0 {
 			in, _ = traceparent.Parse(v[0])
 		}
 	}
-	return traceparent.NewContext(ctx, in.Child())
+	tc := in.Child() // in.SpanID is zero when the call carried no trace
+	return traceparent.NewContext(ctx, tc), telemetry.TraceIDs{TraceID: tc.TraceID, SpanID: tc.SpanID, ParentSpanID: in.SpanID}
 }
 
-// outgoing adds the traceparent of ctx's trace to the call's metadata.
-func outgoing(ctx context.Context) context.Context {
+// outgoing adds a traceparent of ctx's trace (or a new one), with a new
+// span id, to the call's metadata, and returns the call's ids in the
+// trace.
+func outgoing(ctx context.Context) (context.Context, telemetry.TraceIDs) {
 	tc, _ := traceparent.FromContext(ctx)
-	return metadata.AppendToOutgoingContext(ctx, traceparent.Header, tc.Child().String())
+	sent := tc.Child()
+	ids := telemetry.TraceIDs{TraceID: sent.TraceID, SpanID: sent.SpanID, ParentSpanID: tc.SpanID}
+	return metadata.AppendToOutgoingContext(ctx, traceparent.Header, sent.String()), ids
 }
 
 // call is a call in progress.
@@ -115,9 +126,9 @@ type call struct {
 	start  time.Time
 }
 
-func (n *names) begin(ctx context.Context, method string) (context.Context, call) {
+func (n *names) begin(ctx context.Context, method string, ids telemetry.TraceIDs) (context.Context, call) {
 	c := call{names: n, method: method, start: time.Now()}
-	c.span = n.span(method).BeginAsync(telemetry.AsyncSpanFromContext(ctx))
+	c.span = n.span(method).BeginAsyncTraced(telemetry.AsyncSpanFromContext(ctx), ids)
 	if c.span.ID() != 0 {
 		ctx = telemetry.ContextWithAsyncSpan(ctx, c.span)
 	}

@@ -2,6 +2,7 @@ package grpctrace
 
 import (
 	"context"
+	"encoding/hex"
 	"net"
 	"testing"
 
@@ -39,7 +40,7 @@ func serve(t testing.TB, sopts []grpc.ServerOption, dopts []grpc.DialOption) (*g
 
 // TestInterceptors: unary and stream calls through the interceptors
 // record a span and a duration per call on both sides, and the server
-// sees the client's trace.
+// sees the client's trace; the spans record their trace ids.
 func TestInterceptors(t *testing.T) {
 	col := telemetrytest.New(t)
 	g, err := telemetry.Init(telemetry.Config{URL: col.URL(), EnableCPUTracing: true, RuntimeMetricsPeriod: telemetry.RuntimeMetricsOff})
@@ -85,11 +86,27 @@ func TestInterceptors(t *testing.T) {
 		t.Errorf("server trace contexts %v, want trace %s", seen, trace.TraceIDString())
 	}
 	names := map[string]int{}
-	for _, s := range col.AsyncSpans() {
+	spans := col.AsyncSpans()
+	clientSpanIDs := map[string]bool{}
+	for _, s := range spans {
 		if s.End < s.Begin || s.End == 0 {
 			t.Errorf("span %+v not ended", s)
 		}
 		names[s.Target+" "+s.Name]++
+		if s.Target == ClientTarget {
+			clientSpanIDs[s.OTelSpanID] = true
+		}
+	}
+	// Every span records the caller's trace; client spans are children of
+	// the context's span, server spans of a client span.
+	for _, s := range spans {
+		parentOK := s.OTelParentSpanID == hex.EncodeToString(trace.SpanID[:])
+		if s.Target == ServerTarget {
+			parentOK = clientSpanIDs[s.OTelParentSpanID]
+		}
+		if s.TraceID != trace.TraceIDString() || s.OTelSpanID == "" || !parentOK {
+			t.Errorf("span %+v: want trace %s, a span id, the caller's span as parent", s, trace.TraceIDString())
+		}
 	}
 	for name, n := range map[string]int{
 		ServerTarget + " /grpc.health.v1.Health/Check": 2,

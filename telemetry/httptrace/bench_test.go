@@ -40,29 +40,46 @@ func initBench(b *testing.B) {
 // the calling goroutine: the handler is called directly (no network), as
 // a server calls it, with an incoming traceparent.
 func BenchmarkServer(b *testing.B) {
-	for _, impl := range []string{"none", "micromegas", "otelhttp"} {
+	for _, impl := range serverImpls {
 		b.Run("impl="+impl, func(b *testing.B) {
-			var h http.Handler = benchMux()
-			switch impl {
-			case "micromegas":
-				initBench(b)
-				h = Middleware(h)
-			case "otelhttp":
-				sdk := telemetrytest.NewOpenTelemetrySDK(b)
-				h = otelhttp.NewHandler(h, "server", otelhttp.WithTracerProvider(sdk.Tracer),
-					otelhttp.WithMeterProvider(sdk.Meter), otelhttp.WithPropagators(sdk.Propagator))
-			}
+			h := benchServer(b, impl)
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
-				req := httptest.NewRequest(http.MethodGet, "/users/42", nil)
-				req.Header.Set(traceparent.Header, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-				w := &discardWriter{h: http.Header{}}
+				req, w := benchRequest()
 				for pb.Next() {
 					h.ServeHTTP(w, req)
 				}
 			})
 		})
 	}
+}
+
+// serverImpls are the middlewares compared: none, ours, the
+// OpenTelemetry contrib one.
+var serverImpls = []string{"none", "micromegas", "otelhttp"}
+
+// benchServer returns the application of the benchmarks wrapped in the
+// middleware impl.
+func benchServer(b *testing.B, impl string) http.Handler {
+	var h http.Handler = benchMux()
+	switch impl {
+	case "micromegas":
+		initBench(b)
+		h = Middleware(h)
+	case "otelhttp":
+		sdk := telemetrytest.NewOpenTelemetrySDK(b)
+		h = otelhttp.NewHandler(h, "server", otelhttp.WithTracerProvider(sdk.Tracer),
+			otelhttp.WithMeterProvider(sdk.Meter), otelhttp.WithPropagators(sdk.Propagator))
+	}
+	return h
+}
+
+// benchRequest returns a request with an incoming traceparent and a
+// writer that discards the response.
+func benchRequest() (*http.Request, http.ResponseWriter) {
+	req := httptest.NewRequest(http.MethodGet, "/users/42", nil)
+	req.Header.Set(traceparent.Header, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	return req, &discardWriter{h: http.Header{}}
 }
 
 // BenchmarkClient measures the cost of the client transport per request,

@@ -21,7 +21,10 @@ var (
 // metric http_client_request_duration (seconds) with the properties
 // method, host and status (0 when no response came). It sets the W3C
 // traceparent header: the trace of the request's context
-// (traceparent.FromContext, as Middleware puts it there), else a new one.
+// (traceparent.FromContext, as Middleware puts it there), else a new one,
+// with a new span id that the span records as its own (the caller's
+// span id, from the context, as its parent). A traceparent the caller
+// set is sent as is, and its ids are the span's.
 type Transport struct {
 	// Base sends the requests; nil means http.DefaultTransport.
 	Base http.RoundTripper
@@ -40,12 +43,20 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	start := time.Now()
 	span := telemetry.BeginPending(telemetry.AsyncSpanFromContext(req.Context()))
-	if req.Header.Get(traceparent.Header) == "" {
-		tc, _ := traceparent.FromContext(req.Context())
+	tc, _ := traceparent.FromContext(req.Context())
+	var ids telemetry.TraceIDs
+	if h := req.Header.Get(traceparent.Header); h == "" {
+		sent := tc.Child() // a new trace when the context has none; tc.SpanID is then zero
 		var buf [55]byte
 		out := req.Clone(req.Context())
-		out.Header.Set(traceparent.Header, string(tc.Child().Append(buf[:0])))
+		out.Header.Set(traceparent.Header, string(sent.Append(buf[:0])))
 		req = out
+		ids = telemetry.TraceIDs{TraceID: sent.TraceID, SpanID: sent.SpanID, ParentSpanID: tc.SpanID}
+	} else if sent, ok := traceparent.Parse(h); ok { // set by the caller
+		ids = telemetry.TraceIDs{TraceID: sent.TraceID, SpanID: sent.SpanID}
+		if sent.TraceID == tc.TraceID {
+			ids.ParentSpanID = tc.SpanID
+		}
 	}
 	resp, err := base.RoundTrip(req)
 	status := 0
@@ -54,7 +65,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	m := method(req.Method)
 	host := req.URL.Host
-	span.Finish(clientSpans.get(spanKey{m, host}, spanKey{m, ""}))
+	span.FinishTraced(clientSpans.get(spanKey{m, host}, spanKey{m, ""}), ids)
 	clientDuration.RecordFloatWith(clientProps.get(propsKey{m, host, status}, propsKey{m, "", status}), time.Since(start).Seconds())
 	return resp, err
 }

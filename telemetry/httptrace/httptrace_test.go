@@ -1,10 +1,13 @@
 package httptrace
 
 import (
+	"cmp"
 	"context"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,7 +33,8 @@ func startTelemetry(t *testing.T) (*telemetrytest.Collector, *telemetry.Guard) {
 // another service through Transport, records the server span named by
 // the route pattern, a child span, the client span under it, their
 // metrics, and carries the trace id of the incoming traceparent to the
-// downstream request.
+// downstream request; the server and client spans record their trace
+// ids.
 func TestServerAndClient(t *testing.T) {
 	col, g := startTelemetry(t)
 	var downstreamTP string
@@ -100,6 +104,22 @@ func TestServerAndClient(t *testing.T) {
 	}
 	if nf := spans["GET"]; nf.ID == 0 {
 		t.Errorf("no span GET for the unmatched request: %v", spans)
+	} else if nf.TraceID == "" || nf.TraceID == "4bf92f3577b34da6a3ce929d0e0e4736" || nf.OTelParentSpanID != "" {
+		t.Errorf("the request without traceparent: span %+v, want a new trace of its own, no parent", nf)
+	}
+	for _, c := range []struct {
+		name                string
+		span                telemetrytest.Span
+		trace, self, parent string
+	}{
+		{"server", srvSpan, "4bf92f3577b34da6a3ce929d0e0e4736", hex.EncodeToString(seen.SpanID[:]), "00f067aa0ba902b7"},
+		{"client", cli, "4bf92f3577b34da6a3ce929d0e0e4736", hex.EncodeToString(down.SpanID[:]), hex.EncodeToString(seen.SpanID[:])},
+		{"handler", load, "", "", ""},
+	} {
+		if c.span.TraceID != c.trace || c.span.OTelSpanID != c.self || c.span.OTelParentSpanID != c.parent {
+			t.Errorf("%s span trace %q, span %q, parent %q; want %q, %q, %q", c.name,
+				c.span.TraceID, c.span.OTelSpanID, c.span.OTelParentSpanID, c.trace, c.self, c.parent)
+		}
 	}
 	if srvSpan.Begin > load.Begin || srvSpan.End < load.End {
 		t.Errorf("the server span [%d, %d] does not hold its child [%d, %d]", srvSpan.Begin, srvSpan.End, load.Begin, load.End)
@@ -125,6 +145,114 @@ func TestServerAndClient(t *testing.T) {
 	}
 	if _, ok := got[key{"http_client_request_duration", strings.TrimPrefix(downstream.URL, "http://"), "204"}]; !ok {
 		t.Errorf("no client duration: %v", got)
+	}
+}
+
+// TestFreshTrace: a request without traceparent gets a new trace id, on
+// its span and in the traceparent of the calls its handler makes, whose
+// client span records it with the server span as parent; the downstream
+// server's span is the child of that client span.
+func TestFreshTrace(t *testing.T) {
+	col, g := startTelemetry(t)
+	var downstreamTP string
+	downstream := httptest.NewServer(Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		downstreamTP = r.Header.Get(traceparent.Header)
+	})))
+	defer downstream.Close()
+	client := &http.Client{Transport: NewTransport(nil)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /front", func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, downstream.URL+"/back", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+	})
+	srv := httptest.NewServer(Middleware(mux))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/front")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := g.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	var front, call, back telemetrytest.Span
+	for _, s := range col.AsyncSpans() {
+		switch {
+		case s.Name == "GET /front":
+			front = s
+		case s.Target == ClientTarget:
+			call = s
+		case s.Target == ServerTarget && s.Name == "GET":
+			back = s
+		}
+	}
+	sent, ok := traceparent.Parse(downstreamTP)
+	if !ok {
+		t.Fatalf("the downstream request carried traceparent %q", downstreamTP)
+	}
+	trace := hex.EncodeToString(sent.TraceID[:])
+	if front.TraceID != trace || front.OTelParentSpanID != "" || front.OTelSpanID == "" {
+		t.Errorf("front span %+v: want trace %s (the one sent on), a span id, no parent", front, trace)
+	}
+	if call.TraceID != trace || call.OTelSpanID != hex.EncodeToString(sent.SpanID[:]) || call.OTelParentSpanID != front.OTelSpanID {
+		t.Errorf("client span %+v: want trace %s, span %x, parent %s", call, trace, sent.SpanID, front.OTelSpanID)
+	}
+	if back.TraceID != trace || back.OTelParentSpanID != call.OTelSpanID || back.OTelSpanID == call.OTelSpanID {
+		t.Errorf("downstream span %+v: want trace %s, parent %s", back, trace, call.OTelSpanID)
+	}
+}
+
+// TestClientCallerTraceparent: a traceparent the caller set is sent as
+// is, and the client span records its ids, with the context's span as
+// parent when the context is in the same trace.
+func TestClientCallerTraceparent(t *testing.T) {
+	col, g := startTelemetry(t)
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Get(traceparent.Header))
+	}))
+	defer srv.Close()
+	client := &http.Client{Transport: NewTransport(nil)}
+	const set = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	inTrace, _ := traceparent.Parse("00-0af7651916cd43dd8448eb211c80319c-1111111111111111-01")
+	otherTrace := traceparent.New()
+	cases := []struct {
+		name   string
+		ctx    context.Context
+		parent string
+	}{
+		{"no trace in the context", context.Background(), ""},
+		{"the context in that trace", traceparent.NewContext(context.Background(), inTrace), "1111111111111111"},
+		{"the context in another trace", traceparent.NewContext(context.Background(), otherTrace), ""},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequestWithContext(c.ctx, http.MethodGet, srv.URL, nil)
+		req.Header.Set(traceparent.Header, set)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if err := g.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	spans := col.AsyncSpans() // by stream, and the goroutine may change Ps
+	slices.SortFunc(spans, func(a, b telemetrytest.Span) int { return cmp.Compare(a.Begin, b.Begin) })
+	if len(spans) != len(cases) {
+		t.Fatalf("%d spans, want %d", len(spans), len(cases))
+	}
+	for i, c := range cases {
+		s := spans[i]
+		if got[i] != set || s.TraceID != "0af7651916cd43dd8448eb211c80319c" || s.OTelSpanID != "b7ad6b7169203331" || s.OTelParentSpanID != c.parent {
+			t.Errorf("%s: sent %q, span %+v; want the caller's header and parent %q", c.name, got[i], s, c.parent)
+		}
 	}
 }
 

@@ -27,7 +27,9 @@ var (
 // and http_server_response_size (bytes) with the properties method, route
 // and status. The W3C traceparent header of the request, or a new trace
 // when it has none, is in the request's context (traceparent.FromContext)
-// and passed on by Transport; at debug level (target
+// and passed on by Transport; the span records its trace id, its own
+// span id in the trace and the caller's (the async_events columns
+// trace_id, otel_span_id, otel_parent_span_id). At debug level (target
 // micromegas/http/server) each request is also logged with its trace id.
 //
 // Spans are recorded when CPU tracing is on (see telemetry.Config); the
@@ -37,7 +39,7 @@ func Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		in, _ := traceparent.Parse(r.Header.Get(traceparent.Header))
-		tc := in.Child() // a new trace when the request has none
+		tc := in.Child() // a new trace when the request has none; in.SpanID is then zero
 		parent := telemetry.AsyncSpanFromContext(r.Context())
 		span := telemetry.BeginPending(parent)
 		ctx := traceparent.NewContext(r.Context(), tc)
@@ -54,7 +56,8 @@ func Middleware(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		span.Finish(serverSpans.get(spanKey{m, rt}, spanKey{m, ""}))
+		span.FinishTraced(serverSpans.get(spanKey{m, rt}, spanKey{m, ""}),
+			telemetry.TraceIDs{TraceID: tc.TraceID, SpanID: tc.SpanID, ParentSpanID: in.SpanID})
 		props := serverProps.get(propsKey{m, rt, status}, propsKey{m, "", status})
 		elapsed := time.Since(start)
 		serverDuration.RecordFloatWith(props, elapsed.Seconds())

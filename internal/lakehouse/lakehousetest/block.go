@@ -1,6 +1,7 @@
 package lakehousetest
 
 import (
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"slices"
@@ -268,6 +269,19 @@ func (b *Block) asyncSpan(typ uint8, site *SpanSite, spanID, parent uint64, dept
 	b.objs = transit.AppendU32(b.objs, depth)
 	b.objs = append(b.objs, 0, 0, 0, 0)
 	b.objs = transit.AppendI64(b.objs, ticks)
+	b.n++
+}
+
+// AsyncTrace appends an AsyncSpanTraceEvent: the OpenTelemetry trace id
+// (16 bytes), span id and parent span id (8 bytes each, zero: none) of
+// async span spanID.
+func (b *Block) AsyncTrace(spanID uint64, traceID [16]byte, otelSpan, otelParent [8]byte) {
+	b.objs = append(b.objs, asyncSpanTrace)
+	b.objs = transit.AppendU64(b.objs, binary.BigEndian.Uint64(otelParent[:]))
+	b.objs = transit.AppendU64(b.objs, binary.BigEndian.Uint64(otelSpan[:]))
+	b.objs = transit.AppendU64(b.objs, binary.BigEndian.Uint64(traceID[:8]))
+	b.objs = transit.AppendU64(b.objs, binary.BigEndian.Uint64(traceID[8:]))
+	b.objs = transit.AppendU64(b.objs, spanID)
 	b.n++
 }
 

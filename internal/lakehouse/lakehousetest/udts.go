@@ -102,7 +102,7 @@ func MetricsUDTs() []transit.UserDefinedType {
 	}
 }
 
-// Object type indexes of thread streams (spec 2.2 order).
+// Object type indexes of thread streams (spec 2.2 order, then ours).
 const (
 	beginThreadSpan = iota
 	endThreadSpan
@@ -112,6 +112,7 @@ const (
 	endAsyncSpan
 	beginAsyncNamedSpan
 	endAsyncNamedSpan
+	asyncSpanTrace
 	threadStringID
 )
 
@@ -146,6 +147,11 @@ func ThreadUDTs() []transit.UserDefinedType {
 		endAsyncSpan:         async("EndAsyncSpanEvent"),
 		beginAsyncNamedSpan:  asyncNamed("BeginAsyncNamedSpanEvent"),
 		endAsyncNamedSpan:    asyncNamed("EndAsyncNamedSpanEvent"),
-		threadStringID:       stringRefType("StringId"),
+		// Ours (transit.AsyncSpanTraceTypeName), in another member order
+		// than package telemetry's: readers follow the metadata.
+		asyncSpanTrace: {Name: transit.AsyncSpanTraceTypeName, Size: 40, Members: []transit.Member{
+			intr("otel_parent_span_id", "u64", 0, 8), intr("otel_span_id", "u64", 8, 8),
+			intr("trace_id_high", "u64", 16, 8), intr("trace_id_low", "u64", 24, 8), intr("span_id", "u64", 32, 8)}},
+		threadStringID: stringRefType("StringId"),
 	}
 }
