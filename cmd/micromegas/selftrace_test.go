@@ -68,7 +68,7 @@ func TestServeTracesItself(t *testing.T) {
 	t.Cleanup(stop)
 	addrs := map[string]string{}
 	sc := bufio.NewScanner(stdout)
-	for len(addrs) < 3 && sc.Scan() {
+	for (addrs["web"] == "" || addrs["flightsql"] == "" || addrs["ingestion"] == "") && sc.Scan() {
 		k, v, _ := strings.Cut(sc.Text(), "=")
 		addrs[k] = v
 	}

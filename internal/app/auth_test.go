@@ -100,7 +100,9 @@ func httpCall(t *testing.T, method, url, token string, body []byte) (int, string
 // sends every route of its HTTP roles and every RPC of its FlightSQL
 // service (from the service descriptor, so new RPCs are covered) without
 // credentials and with a wrong key: each gets 401 / Unauthenticated and
-// nothing else. /health, /ready and the gRPC health service stay open.
+// nothing else. /health, /ready and the gRPC health service stay open, and
+// so do the web UI's static files (the page that signs people in; they
+// hold no data).
 func TestUnauthenticatedGetsOnly401(t *testing.T) {
 	a, _ := startAuthApp(t, AuthConfig{APIKeys: testKeys})
 	ingestion := "http://" + a.IngestionAddr().String()
@@ -117,7 +119,8 @@ func TestUnauthenticatedGetsOnly401(t *testing.T) {
 		{"GET", webURL + "/gateway/health"},
 		{"GET", webURL + "/api/perfetto/0a1b2c3d-0000-4000-8000-000000000000"},
 		{"GET", webURL + "/api/notebooks"}, // a route added later (web UI)
-		{"GET", webURL + "/"},
+		{"GET", webURL + "/api/no-such-route"},
+		{"GET", webURL + "/gateway/no-such-route"},
 	}
 	for _, token := range []string{"", "wrong-key-0123456789abcdef"} {
 		for _, r := range routes {
@@ -127,7 +130,7 @@ func TestUnauthenticatedGetsOnly401(t *testing.T) {
 			}
 		}
 	}
-	for _, open := range []string{ingestion + "/health", ingestion + "/ready", webURL + "/health"} {
+	for _, open := range []string{ingestion + "/health", ingestion + "/ready", webURL + "/health", webURL + "/", webURL + "/processes"} {
 		if code, body := httpCall(t, "GET", open, "", nil); code != http.StatusOK {
 			t.Errorf("GET %s: %d %q, want 200 without credentials", open, code, body)
 		}

@@ -150,7 +150,7 @@ func (s *Server) handler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/gateway/", api)
-	mux.Handle("GET /", pages)
+	mux.Handle("/", pages)
 	if s.opts.Health != nil {
 		mux.Handle("GET /health", s.opts.Health)
 		mux.Handle("GET /ready", s.opts.Health)

@@ -20,6 +20,11 @@ func uiHandler(assets fs.FS) (http.Handler, error) {
 	}
 	files := http.FileServerFS(assets)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "the web UI's files are read with GET", http.StatusMethodNotAllowed)
+			return
+		}
 		p := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")

@@ -37,7 +37,8 @@ func TestUIRoutes(t *testing.T) {
 		{"GET", "/assets/app-1234.js", 200, "console.log", "immutable"},
 		{"GET", "/assets/missing.js", 404, "not found", ""},
 		{"GET", "/favicon.ico", 404, "not found", ""},
-		{"GET", "/api/nope", 404, "no such API route", ""},
+		{"GET", "/api/nope", 401, "sign in", ""}, // unknown API paths too: nothing answers before the middleware
+		{"POST", "/", 405, "read with GET", ""},
 		{"GET", "/api/notebooks", 401, `"login_url":"/auth/login"`, ""},
 		{"POST", "/api/query", 401, "sign in", ""},
 		{"GET", "/health", 200, "ok", ""},
@@ -60,6 +61,28 @@ func TestUIRoutes(t *testing.T) {
 				t.Errorf("the page has no Content-Security-Policy")
 			}
 		})
+	}
+}
+
+// TestUnknownAPIRoute: behind a middleware that lets the request in, an
+// unknown API path is a JSON 404.
+func TestUnknownAPIRoute(t *testing.T) {
+	s, err := New(Options{Querier: &fakeQuerier{}, Middleware: func(h http.Handler) http.Handler { return h }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	for _, p := range []string{"/api/nope", "/gateway/nope"} {
+		resp, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(b), "no such API route") {
+			t.Errorf("GET %s = %d %q; want a JSON 404", p, resp.StatusCode, b)
+		}
 	}
 }
 
