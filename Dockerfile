@@ -22,13 +22,15 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 COPY --from=build /out/micromegas /usr/local/bin/micromegas
 USER micromegas
 WORKDIR /var/lib/micromegas
-# Inside a container the listeners must accept other hosts; put
-# authentication in front of them (docs/operations.md).
+# Inside a container the listeners must accept other hosts, so serve
+# refuses to start without authentication: give it MICROMEGAS_API_KEYS
+# and/or MICROMEGAS_OIDC_CONFIG (docs/auth.md).
 ENV MICROMEGAS_DATA_DIR=/var/lib/micromegas \
     MICROMEGAS_INGESTION_ADDR=0.0.0.0:9000 \
     MICROMEGAS_FLIGHTSQL_ADDR=0.0.0.0:50051 \
     MICROMEGAS_WEB_ADDR=0.0.0.0:3000 \
+    MICROMEGAS_OTLP_GRPC_ADDR=0.0.0.0:4317 \
     MICROMEGAS_HEALTH_ADDR=0.0.0.0:9090
-EXPOSE 9000 50051 3000 9090
+EXPOSE 9000 4317 50051 3000 9090
 ENTRYPOINT ["/usr/local/bin/micromegas"]
 CMD ["serve"]

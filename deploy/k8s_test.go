@@ -34,7 +34,8 @@ type manifest struct {
 					Env   []struct {
 						Name, Value string
 					} `yaml:"env"`
-					Ports []struct {
+					EnvFrom []envSource `yaml:"envFrom"`
+					Ports   []struct {
 						Name          string `yaml:"name"`
 						ContainerPort int    `yaml:"containerPort"`
 					} `yaml:"ports"`
@@ -44,6 +45,13 @@ type manifest struct {
 			} `yaml:"spec"`
 		} `yaml:"template"`
 	} `yaml:"spec"`
+}
+
+// envSource is one entry of a container's envFrom.
+type envSource struct {
+	SecretRef struct {
+		Name string `yaml:"name"`
+	} `yaml:"secretRef"`
 }
 
 type probe struct {
@@ -108,6 +116,13 @@ func TestManifests(t *testing.T) {
 					t.Errorf("%s: Deployment %s sets no MICROMEGAS_ROLES", f, m.Metadata.Name)
 				}
 				roles[role] = m
+				// serve refuses to listen beyond loopback without
+				// authentication: the roles with listeners take its settings.
+				if role != "maintenance" && !slices.ContainsFunc(c[0].EnvFrom, func(e envSource) bool {
+					return e.SecretRef.Name == "micromegas-auth"
+				}) {
+					t.Errorf("%s: the %s role listens beyond loopback but takes no micromegas-auth Secret", f, role)
+				}
 				var ports []string
 				for _, p := range c[0].Ports {
 					ports = append(ports, p.Name)

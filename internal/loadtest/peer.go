@@ -371,7 +371,7 @@ func runOurs(ctx context.Context, cfg PeerConfig, set logSet, dir string, logf f
 		n := &node{name: name, role: roles, bin: cfg.Micromegas, dir: d, usage: newUsage(),
 			env: append(os.Environ(), "MICROMEGAS_TELEMETRY_URL="),
 			args: []string{"--roles", roles, "--data-dir", d, "--sql", pg.URL(), "--object-store", "file://" + objects,
-				"--ingestion-addr", "127.0.0.1:0", "--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0",
+				"--ingestion-addr", "127.0.0.1:0", "--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0",
 				"--health-addr", "127.0.0.1:0", "--log-level", "warn"}}
 		return n, n.start()
 	}

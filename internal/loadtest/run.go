@@ -170,7 +170,7 @@ func (h *harness) startTopology(ctx context.Context) error {
 		}
 		n := &node{name: spec.name, role: spec.role, bin: h.cfg.Micromegas, env: env, dir: dir, usage: h.usage[spec.role],
 			args: []string{"--roles", spec.role, "--data-dir", dir, "--sql", h.pg.URL(), "--object-store", h.weed.URI(s3test.Bucket),
-				"--ingestion-addr", "127.0.0.1:0", "--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0",
+				"--ingestion-addr", "127.0.0.1:0", "--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0",
 				"--health-addr", "127.0.0.1:0", "--log-level", "warn", "--query-memory", "1GB"}}
 		h.log("starting %s", spec.name)
 		if err := n.start(); err != nil {

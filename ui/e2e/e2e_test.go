@@ -141,7 +141,7 @@ func TestBrowser(t *testing.T) {
 func serve(t *testing.T, bin string) (ingest, web string) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--data-dir", t.TempDir(), "--ingestion-addr", "127.0.0.1:0",
-		"--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--log-level", "warn")
+		"--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0", "--log-level", "warn")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -34,7 +34,10 @@ export function MetricsTab({ pid, range }: { pid: string; range: Range }) {
   );
   const metrics = (list.data ? rows(list.data) : []) as unknown as Metric[];
   const names = [...new Set(metrics.map((m) => m.name))];
-  const shown = picked.length ? picked.filter((p) => names.includes(p)) : names.slice(0, 1);
+  // Unless the URL picks some, the first metric of the program itself: the Go runtime's
+  // (target go/runtime, recorded by every program using our library) come after.
+  const own = metrics.find((m) => m.target !== "go/runtime") ?? metrics[0];
+  const shown = picked.length ? picked.filter((p) => names.includes(p)) : own ? [own.name] : [];
   const toggle = (name: string) => {
     const next = shown.includes(name) ? shown.filter((n) => n !== name) : [...shown, name];
     setParams({ metrics: next.join(",") || null });
