@@ -1,7 +1,11 @@
 # The one micromegas binary, for every role (docs/operations.md):
 #
 #   docker build -t micromegas .
-#   docker run -p 9000:9000 -p 50051:50051 -p 3000:3000 micromegas
+#   docker run -p 9000:9000 -p 4317:4317 -p 50051:50051 -p 3000:3000 \
+#     -e MICROMEGAS_API_KEYS='[{"name": "me", "key": "<secret>", "scope": "admin"}]' micromegas serve
+#
+# It listens on every interface inside the container, so it refuses to
+# start without authentication (docs/auth.md).
 #
 # DuckDB is linked statically through cgo, so the build needs a C/C++
 # toolchain; the binary still loads libstdc++ and libgcc_s (ldd), which the
