@@ -8,6 +8,9 @@ import { SpanSummary } from "./SpanDetails";
 const ROW_H = 22;
 const MAX_INDENT = 24; // deeper rows say their depth instead of indenting further
 const OVERSCAN = 12;
+// Rows are keyed by their slot in a pool, so that scrolling updates the elements in place instead of
+// creating new ones.
+const POOL = 256;
 
 /** Waterfall draws the rows of a trace (only those in view, so 10k spans scroll like 50) on its time axis. */
 export function Waterfall({
@@ -51,7 +54,8 @@ export function Waterfall({
   const ticks = useMemo(() => {
     const step = niceStep(span, 8);
     const out: number[] = [];
-    for (let t = 0; t <= span + 1e-9; t += step) out.push(t);
+    // The last label would be cut at the right edge: ticks stop short of it.
+    for (let t = 0; t <= span * 0.93; t += step) out.push(t);
     return out;
   }, [span]);
   const logsBySpan = useMemo(() => {
@@ -78,7 +82,7 @@ export function Waterfall({
     const marks = logsBySpan.get(s.spanId);
     out.push(
       <div
-        key={s.spanId}
+        key={i % POOL}
         class={`wf-row${selected === s.spanId ? " sel" : ""}${err ? " err" : ""}`}
         style={{ top: `${i * ROW_H}px` }}
         data-span-id={s.spanId}
@@ -115,10 +119,7 @@ export function Waterfall({
         </div>
         <div class="wf-track">
           <div class="wf-bar" style={{ left: `${left}%`, width: `max(${width}%, 2px)`, background: color }} />
-          <span
-            class="wf-dur"
-            style={left + width > 80 ? { right: `${100 - left + 0.5}%` } : { left: `${left + width + 0.5}%` }}
-          >
+          <span class={`wf-dur${durInside(left, width) ? " in" : ""}`} style={durStyle(left, width)}>
             {formatDuration(s.duration)}
           </span>
           {marks?.map((l, k) => (
@@ -148,6 +149,7 @@ export function Waterfall({
       <div
         class="wf-scroll"
         ref={scroller}
+        style={{ height: `min(60vh, ${tree.rows.length * ROW_H + 2}px)` }}
         onScroll={(e) => setTop((e.target as HTMLDivElement).scrollTop)}
         data-testid="waterfall-scroll"
       >
@@ -164,4 +166,15 @@ export function Waterfall({
       )}
     </div>
   );
+}
+
+// A bar's duration goes right of the bar, else left of it, else (a bar across the axis) inside it.
+function durInside(left: number, width: number): boolean {
+  return left + width > 80 && left < 15;
+}
+
+function durStyle(left: number, width: number): Record<string, string> {
+  if (left + width <= 80) return { left: `${left + width + 0.5}%` };
+  if (!durInside(left, width)) return { right: `${100 - left + 0.5}%` };
+  return { left: `${left + 0.5}%` };
 }
