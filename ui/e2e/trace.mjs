@@ -204,9 +204,17 @@ await step(`${cfg.bigTraceSpans} spans: first render and scrolling`, async () =>
     new RegExp(`${cfg.bigTraceSpans.toLocaleString("en-US")} spans`),
   );
   const scroller = page.getByTestId("waterfall-scroll");
+  // The peer: the same page doing nothing for as long, which shows what the machine's load alone costs.
+  figures.trace_10k_idle = await frames(() => page.waitForTimeout(2500));
   figures.trace_10k_scroll = await frames(async () => {
     for (let i = 0; i < 120; i++) {
-      await scroller.evaluate((el) => (el.scrollTop += 1800));
+      await scroller.evaluate((el) => (el.scrollTop += 400));
+      await page.waitForTimeout(16);
+    }
+  });
+  figures.trace_10k_fling = await frames(async () => {
+    for (let i = 0; i < 60; i++) {
+      await scroller.evaluate((el) => (el.scrollTop += 3000));
       await page.waitForTimeout(16);
     }
     await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
