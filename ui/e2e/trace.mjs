@@ -235,6 +235,24 @@ await step(`${cfg.bigTraceSpans} spans: first render and scrolling`, async () =>
   });
 });
 
+await step(`peer: the log view of ${cfg.peerLogLines} lines scrolled the same way`, async () => {
+  await page.goto(url("/logs?from=now-1h&search=peer%20line"));
+  await page.waitForFunction(
+    (n) => document.querySelector("[data-testid=log-count]")?.textContent.startsWith(n),
+    cfg.peerLogLines.toLocaleString("en-US"),
+  );
+  await page.locator(".logrow .m").first().waitFor();
+  await quiet();
+  const scroller = page.getByTestId("log-scroll");
+  figures.peer_logs_10k_idle = await frames(() => page.waitForTimeout(2500));
+  figures.peer_logs_10k_scroll = await frames(async () => {
+    for (let i = 0; i < 120; i++) {
+      await scroller.evaluate((el) => (el.scrollTop += 400));
+      await page.waitForTimeout(16);
+    }
+  });
+});
+
 assert.deepEqual(pageErrors, [], "no error in the page");
 fs.writeFileSync(cfg.figures, JSON.stringify(figures, null, 2));
 console.log(JSON.stringify(figures));

@@ -44,6 +44,7 @@ func TestTracePage(t *testing.T) {
 	}
 	small := sendCheckoutTrace(t, ctx, u.Host)
 	big := sendBigTrace(t, ctx, u.Host)
+	sendPeerLogs(t, ctx, u.Host)
 
 	shots := os.Getenv("MICROMEGAS_UI_SCREENSHOTS")
 	if shots == "" {
@@ -56,6 +57,7 @@ func TestTracePage(t *testing.T) {
 		"base": strings.TrimSuffix(web, "/"), "chromium": chromiumPath, "profile": t.TempDir(), "screenshots": shots,
 		"figures": figures, "downloads": t.TempDir(),
 		"traceId": small.traceID, "orphanParent": small.missingParent, "bigTraceId": big, "bigTraceSpans": bigTraceSpans,
+		"peerLogLines": peerLogLines,
 	}
 	cfgPath := filepath.Join(t.TempDir(), "config.json")
 	b, _ := json.Marshal(cfg)
@@ -209,4 +211,33 @@ func sendBigTrace(t *testing.T, ctx context.Context, host string) string {
 		t.Fatalf("send the big trace: %v", err)
 	}
 	return root.SpanContext().TraceID().String()
+}
+
+// peerLogLines is the number of log lines of the peer measurement: the log
+// view (the other virtual list of the UI) scrolled as the waterfall is, in
+// the same run.
+const peerLogLines = 10_000
+
+// sendPeerLogs sends peerLogLines log records "peer line <i>" of a service
+// of their own, with no trace.
+func sendPeerLogs(t *testing.T, ctx context.Context, host string) {
+	t.Helper()
+	lx, err := otlploghttp.New(ctx, otlploghttp.WithEndpoint(host), otlploghttp.WithInsecure())
+	if err != nil {
+		t.Fatalf("otlploghttp: %v", err)
+	}
+	lp := sdklog.NewLoggerProvider(sdklog.WithResource(resourceOf("peer")),
+		sdklog.WithProcessor(sdklog.NewBatchProcessor(lx, sdklog.WithMaxQueueSize(2*peerLogLines), sdklog.WithExportMaxBatchSize(2000))))
+	logger := lp.Logger("e2e/peer")
+	now := time.Now()
+	for i := 0; i < peerLogLines; i++ {
+		var rec otellog.Record
+		rec.SetTimestamp(now.Add(time.Duration(i-peerLogLines) * time.Millisecond))
+		rec.SetSeverity(otellog.SeverityInfo)
+		rec.SetBody(attribute.StringValue(fmt.Sprintf("peer line %d", i)))
+		logger.Emit(ctx, rec)
+	}
+	if err := lp.Shutdown(ctx); err != nil {
+		t.Fatalf("send the peer log lines: %v", err)
+	}
 }
