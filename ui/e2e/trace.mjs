@@ -158,6 +158,11 @@ await step("hover a span, select it, its process", async () => {
   const text = await tip.textContent();
   for (const want of ["db query", "client", "orders", "status unset", "db.system", "postgresql", "retry"])
     assert.ok(text.includes(want), `tooltip has ${want}: ${text}`);
+  // The screenshot: the failing span hovered, its tooltip over the empty part of the page.
+  await row("cache").locator(".wf-bar").hover();
+  await page.waitForFunction(() =>
+    document.querySelector("[data-testid=span-tooltip]")?.textContent.includes("cache down"),
+  );
   await page.screenshot({ path: path.join(cfg.screenshots, "trace.png") });
   await row("cache").click();
   await page.waitForURL(/span=[0-9a-f]{16}/);

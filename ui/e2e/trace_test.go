@@ -158,7 +158,8 @@ func sendCheckoutTrace(t *testing.T, ctx context.Context, host string) sentTrace
 	lp.Logger("e2e/orders").Emit(dctx, rec)
 	time.Sleep(2 * time.Millisecond)
 	db.End()
-	_, cache := ot.Start(sctx, "cache", trace.WithSpanKind(trace.SpanKindClient))
+	_, cache := ot.Start(sctx, "cache", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("cache.key", "order:42"), attribute.String("server.address", "redis-1")))
 	time.Sleep(time.Millisecond)
 	cache.SetStatus(codes.Error, "cache down")
 	cache.End()
