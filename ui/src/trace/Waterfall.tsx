@@ -159,7 +159,13 @@ export function Waterfall({
         <div
           class="tooltip wf-tip"
           data-testid="span-tooltip"
-          style={{ left: `${Math.min(hover.x + 14, window.innerWidth - 440)}px`, top: `${hover.y + 14}px` }}
+          style={{
+            left: `${Math.max(0, Math.min(hover.x + 14, window.innerWidth - 440))}px`,
+            // Near the bottom of the window the tooltip goes above the pointer.
+            ...(hover.y > window.innerHeight - 280
+              ? { bottom: `${window.innerHeight - hover.y + 14}px` }
+              : { top: `${hover.y + 14}px` }),
+          }}
         >
           <SpanSummary span={hover.row.span} compact />
         </div>
