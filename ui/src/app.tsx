@@ -44,6 +44,9 @@ export function App() {
             <a href={withRange("/logs")} class={page.nav === "logs" ? "active" : ""}>
               Logs
             </a>
+            <a href={withRange("/traces")} class={page.nav === "traces" ? "active" : ""}>
+              Traces
+            </a>
             <a href="/notebooks" class={page.nav === "notebooks" ? "active" : ""}>
               Notebooks
             </a>
@@ -72,6 +75,10 @@ const ProcessPage = lazy<PageProps & { pid: string }>(() =>
   import("./pages/ProcessPage").then((m) => m.ProcessPage),
 );
 const LogsPage = lazy<PageProps>(() => import("./pages/LogsPage").then((m) => m.LogsPage));
+const TracesPage = lazy<PageProps>(() => import("./pages/TracesPage").then((m) => m.TracesPage));
+const TracePage = lazy<PageProps & { traceId: string }>(() =>
+  import("./pages/TracePage").then((m) => m.TracePage),
+);
 const NotebooksPage = lazy<PageProps>(() => import("./pages/NotebooksPage").then((m) => m.NotebooksPage));
 const NotebookPage = lazy<PageProps & { id: string }>(() =>
   import("./pages/NotebookPage").then((m) => m.NotebookPage),
@@ -116,6 +123,14 @@ function pageFor(path: string): {
       render: (p) => <ProcessPage pid={decodeURIComponent(m[1])} {...p} />,
     };
   if (path === "/logs") return { nav: "logs", render: (p) => <LogsPage {...p} /> };
+  if (path === "/traces") return { nav: "traces", render: (p) => <TracesPage {...p} /> };
+  const tr = /^\/traces\/([^/]+)$/.exec(path);
+  if (tr)
+    return {
+      nav: "traces",
+      ownRange: true,
+      render: (p) => <TracePage traceId={decodeURIComponent(tr[1])} {...p} />,
+    };
   if (path === "/notebooks") return { nav: "notebooks", render: (p) => <NotebooksPage {...p} /> };
   const nb = /^\/notebooks\/([^/]+)$/.exec(path);
   if (nb) return { nav: "notebooks", render: (p) => <NotebookPage id={decodeURIComponent(nb[1])} {...p} /> };

@@ -1,5 +1,6 @@
 import type { Frame } from "../arrow";
 import { formatTime } from "../time";
+import { traceLinkOf } from "../trace/links";
 
 /** DataTable shows a result as a table (the first maxRows rows). */
 export function DataTable({ frame, maxRows = 1000 }: { frame: Frame; maxRows?: number }) {
@@ -19,7 +20,11 @@ export function DataTable({ frame, maxRows = 1000 }: { frame: Frame; maxRows?: n
             <tr key={i}>
               {frame.columns.map((c) => (
                 <td key={c.name} class={c.kind === "number" || c.kind === "bigint" ? "num" : ""}>
-                  {cell(c.kind, c.values[i])}
+                  {c.name === "trace_id" && traceLinkOf(c.values[i]) ? (
+                    <a href={traceLinkOf(c.values[i])!}>{c.values[i]}</a>
+                  ) : (
+                    cell(c.kind, c.values[i])
+                  )}
                 </td>
               ))}
             </tr>

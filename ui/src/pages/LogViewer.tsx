@@ -9,6 +9,7 @@ import type { Range } from "../range";
 import { setParams, useRoute } from "../router";
 import { contains, ts, uuid } from "../sql";
 import { formatLogTime, msToNs, nsToISO, nsToMs } from "../time";
+import { traceHref } from "../trace/links";
 import { basename } from "./ProcessesPage";
 import { binsFromCounts, chartBins, histogramWidth, LogIndex, type Bin } from "./logindex";
 
@@ -25,6 +26,7 @@ interface LogRow {
   msg: string;
   process_id?: string;
   exe?: string;
+  trace_id?: string | null;
 }
 
 /** LogViewer shows log entries newest first with level, target and text filters, over any number of rows:
@@ -108,7 +110,7 @@ export function LogViewer({ pid, range }: { pid?: string; range: Range }) {
         const finer: Bin[] = binsFromCounts(bin.start, w, counts, bin.end);
         if (finer.length > 1 && idx.refine(q.bin, finer)) q = idx.page(p * PAGE, PAGE);
       }
-      const extra = pid ? "" : ", process_id, exe";
+      const extra = (pid ? "" : ", process_id, exe") + ", property_get(properties, 'trace_id') AS trace_id";
       const f = await query(
         `SELECT time, level, target, msg${extra} FROM ${source} WHERE ${where(q.lower, q.upper)}
          ORDER BY time DESC LIMIT ${PAGE} OFFSET ${q.offset}`,
@@ -124,6 +126,7 @@ export function LogViewer({ pid, range }: { pid?: string; range: Range }) {
           msg: cols.msg[i] as string,
           process_id: cols.process_id?.[i] as string | undefined,
           exe: cols.exe?.[i] as string | undefined,
+          trace_id: cols.trace_id?.[i] as string | null | undefined,
         });
       }
       if (pagesOf.current.idx === idx) map.set(p, out);
@@ -195,6 +198,11 @@ export function LogViewer({ pid, range }: { pid?: string; range: Range }) {
             <span class="tg" title={row.target}>
               {row.target}
             </span>
+            {row.trace_id && (
+              <a class="trace-link" href={traceHref(row.trace_id)} title={`trace ${row.trace_id}`}>
+                trace
+              </a>
+            )}
             <span class="m">{row.msg}</span>
           </>
         ) : page instanceof Error ? (

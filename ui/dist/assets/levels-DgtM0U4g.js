@@ -1,0 +1,1 @@
+var e=[``,`fatal`,`error`,`warn`,`info`,`debug`,`trace`];function t(t){return t!=null&&t>=1&&t<=6?e[t]:String(t??``)}export{t as n,e as t};
