@@ -26,16 +26,23 @@ var auditSite = telemetry.NewLogSite(telemetry.LevelInfo, AuditTarget, "%s")
 // the server's log, and to its own telemetry. It is safe for concurrent
 // use.
 type Auditor struct {
-	log *slog.Logger
+	log   *slog.Logger
+	level slog.Level
 }
 
-// NewAuditor returns an auditor writing to log (nil discards; the
-// telemetry line is written either way when telemetry runs).
-func NewAuditor(log *slog.Logger) *Auditor {
+// NewAuditor returns an auditor writing to log at info level (nil
+// discards; the telemetry line is written either way when telemetry
+// runs).
+func NewAuditor(log *slog.Logger) *Auditor { return NewAuditorAt(log, slog.LevelInfo) }
+
+// NewAuditorAt returns an auditor writing its lines to log at level: a
+// server without authentication audits at debug level, since its callers
+// are all anonymous and a line per query would be noise on stderr.
+func NewAuditorAt(log *slog.Logger, level slog.Level) *Auditor {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Auditor{log: log}
+	return &Auditor{log: log, level: level}
 }
 
 // QueryRecord is what an audit line says about a query.
@@ -84,7 +91,7 @@ func (a *Auditor) write(ctx context.Context, fields []any, err error) {
 	if err != nil {
 		all = append(all, "error", err.Error())
 	}
-	a.log.Log(context.WithoutCancel(ctx), slog.LevelInfo, "audit", all...)
+	a.log.Log(context.WithoutCancel(ctx), a.level, "audit", all...)
 	if auditSite.Enabled() {
 		obj := make(map[string]any, len(all)/2)
 		for i := 0; i+1 < len(all); i += 2 {

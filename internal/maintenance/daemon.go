@@ -81,8 +81,14 @@ func (d *Daemon) tasks() []task {
 // Run runs the schedule until ctx is done, then waits for the running
 // tasks and returns nil.
 func (d *Daemon) Run(ctx context.Context) error {
+	d.run(ctx, d.tasks())
+	return nil
+}
+
+// run runs the loops of tasks until ctx is done and they have returned.
+func (d *Daemon) run(ctx context.Context, tasks []task) {
 	var wg sync.WaitGroup
-	for _, t := range d.tasks() {
+	for _, t := range tasks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -90,7 +96,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	return nil
 }
 
 // loop runs one task at trunc(now, period) + period + offset, then every

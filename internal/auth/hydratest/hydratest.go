@@ -130,6 +130,14 @@ func (s *Server) CreateClient(t testing.TB, id, secret string, audience ...strin
 	})
 }
 
+// SetTokenLifespan makes the access tokens Hydra issues to the client id
+// with the client credentials grant last d (Hydra's default is an hour).
+func (s *Server) SetTokenLifespan(t testing.TB, id string, d time.Duration) {
+	t.Helper()
+	s.adminCall(t, http.MethodPut, "/admin/clients/"+id+"/lifespans",
+		map[string]any{"client_credentials_grant_access_token_lifespan": d.String()})
+}
+
 // RotateKey adds a new signing key (alg "RS256" or "ES256") to the set of
 // JWT access tokens; Hydra signs the next tokens with it.
 func (s *Server) RotateKey(t testing.TB, kid, alg string) {
