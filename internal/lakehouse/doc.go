@@ -105,7 +105,7 @@
 // # SQL functions
 //
 // Table functions are replaced before the SQL reaches DuckDB: a small
-// tokenizer (sqlscan.go, aware of string literals, quoted identifiers and
+// tokenizer (package sqltext, aware of string literals, quoted identifiers and
 // comments) finds view_instance, list_partitions, list_view_sets,
 // retire_partitions and materialize_partitions calls, runs them, and
 // substitutes a per-query table. get_payload and retire_partition_by_file
