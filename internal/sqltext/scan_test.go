@@ -88,7 +88,7 @@ func checkRanges(t *testing.T, sql string, toks []Token) {
 		src := sql[tk.Start:tk.End]
 		switch {
 		case tk.Kind == Ident && src[0] != '"':
-			if !strings.EqualFold(src, tk.Text) {
+			if strings.ToLower(src) != tk.Text {
 				t.Fatalf("%q: identifier %+v is %q in the text", sql, tk, src)
 			}
 		case tk.Kind == Number || tk.Kind == Param || tk.Kind == Symbol:
