@@ -32,12 +32,13 @@ import (
 //     TIMESTAMP)), or, for lower bounds only, now() optionally plus or
 //     minus an INTERVAL.
 //
-// The constants are evaluated by the engine itself (CAST(... AS
-// TIMESTAMP_NS), as the comparison does), so DuckDB's rules for time
-// strings and offsets apply, and widened by boundMargin. A marker is
-// evaluated with its bound value when that value is a time.Time or a
-// string and the marker is the only use of its parameter in the query
-// (the lakehouse's timerange.go); otherwise its bound is dropped.
+// FindBounds returns the constants as text. The lakehouse evaluates them
+// with the engine itself (CAST(... AS TIMESTAMP_NS), as the comparison
+// does), so DuckDB's rules for time strings and offsets apply, and widens
+// them by a margin. It evaluates a marker with its bound value when that
+// value is a time.Time or a string and the marker is the only use of its
+// parameter in the query (its timerange.go); otherwise the bound is
+// dropped.
 
 // TimeColumn says which bounds a comparison on a column of a table
 // implies about its partitions: Lower when every row's value is at most
