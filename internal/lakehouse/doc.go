@@ -21,7 +21,7 @@
 // Properties are the text of JSON objects (props.go); strings (properties
 // included) are dictionary-encoded in
 // the files where spec 5.2 says so (dict16, log_stats included, and in
-// the files merges write from engine results: dictwriter.go) and read
+// the files merges write from engine results: the dictwrite package) and read
 // back as VARCHAR. Every row group has its own dictionaries, so a
 // partition may hold any number of distinct strings (sinkdict.go).
 //
