@@ -24,7 +24,7 @@
 //     binds them in its engine, and a [ParamDescriber] describes the bound
 //     statement and reports the parameter schema (see clientParamSchema);
 //     without them the values are rendered as SQL literals
-//     ([InterpolateParams]). The arrow-go database/sql driver sends
+//     (sqltext.Interpolate). The arrow-go database/sql driver sends
 //     db.Query(sql, args...) this way.
 //   - DoPut(CommandStatementIngest) appends rows to processes, streams,
 //     blocks or payloads through an [Ingester], as the original's

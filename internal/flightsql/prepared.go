@@ -6,6 +6,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
+	"github.com/micromegas-go/micromegas/internal/sqltext"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -27,8 +28,7 @@ func (s *service) CreatePreparedStatement(ctx context.Context, req flightsql.Act
 	if err := checkSQL(st.sql); err != nil {
 		return res, err
 	}
-	marks, _ := findPlaceholders(st.sql)
-	if len(marks) > 0 {
+	if hasMarkers(st.sql) {
 		if d, ok := s.querier.(ParamDescriber); ok {
 			if params, err := d.ParameterSchema(ctx, st.sql, opts); err == nil {
 				res.ParameterSchema = clientParamSchema(params)
@@ -47,6 +47,17 @@ func (s *service) CreatePreparedStatement(ctx context.Context, req flightsql.Act
 	}
 	res.Handle = []byte(st.sql)
 	return res, nil
+}
+
+// hasMarkers reports whether sql has parameter markers ("?" or "$N"); a
+// text the tokenizer cannot read has none (the engine reports its error).
+func hasMarkers(sql string) bool {
+	toks, err := sqltext.Scan(sql)
+	if err != nil {
+		return false
+	}
+	marks, _ := sqltext.Placeholders(toks)
+	return len(marks) > 0
 }
 
 // ClosePreparedStatement does nothing: handles hold no server state.

@@ -75,7 +75,7 @@ func TestPreparedStatementWithParameters(t *testing.T) {
 		}
 		// A wrong number of arguments is the caller's error.
 		_, err := db.QueryContext(ctx, sql, 1, 2)
-		wantCode(t, err, codes.InvalidArgument, "2 parameters were bound")
+		wantCode(t, err, codes.InvalidArgument, "2 values were bound")
 	})
 
 	t.Run("flightsql", func(t *testing.T) {

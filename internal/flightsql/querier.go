@@ -50,7 +50,7 @@ type SchemaDescriber interface {
 // executed with parameters (see [Querier] for the reader's contract).
 // params holds nil, bool, int64, uint64, float64, string, []byte or
 // time.Time values, in marker order ("?" or "$1", "$2", ...). Without it,
-// the server replaces the markers by SQL literals ([InterpolateParams])
+// the server replaces the markers by SQL literals (sqltext.Interpolate)
 // and calls Query.
 type ParamQuerier interface {
 	QueryParams(ctx context.Context, sql string, params []any, opts QueryOptions) (array.RecordReader, error)

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/flight"
 	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/micromegas-go/micromegas/internal/sqltext"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -129,7 +130,7 @@ func (s *service) describeStatement(ctx context.Context, st statement, opts Quer
 			}
 			return readerSchema(pq.QueryParams(ctx, sql, params, opts))
 		}
-		if sql, err = InterpolateParams(sql, params); err != nil {
+		if sql, err = sqltext.Interpolate(sql, params); err != nil {
 			return nil, status.Errorf(codes.InvalidArgument, "bind parameters: %v", err)
 		}
 	}
@@ -178,7 +179,7 @@ func (s *service) start(ctx context.Context, st statement, opts QueryOptions) (a
 	if pq, ok := s.querier.(ParamQuerier); ok {
 		return pq.QueryParams(ctx, st.sql, params, opts)
 	}
-	sql, err := InterpolateParams(st.sql, params)
+	sql, err := sqltext.Interpolate(st.sql, params)
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "bind parameters: %v", err)
 	}

@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/micromegas-go/micromegas/internal/cputime"
 	"github.com/micromegas-go/micromegas/internal/engine"
+	"github.com/micromegas-go/micromegas/internal/lakehouse/dictwrite"
 )
 
 // parquetSchema returns the Arrow schema stored in a Parquet file.
@@ -51,95 +51,6 @@ func checkDictionaryFiles(t testing.TB, tl *testLake, view string) {
 				t.Fatalf("%s: file %s has %s, want %s %s", view, p.FilePath, got, f.Name, f.Type)
 			}
 		}
-	}
-}
-
-// TestDictWriter writes an engine result through a dictWriter: the
-// string columns become dict16 with one dictionary per record, records
-// are cut before a dictionary overflows or a row group fills, nulls and
-// the other columns pass through, and the file reads back the same.
-func TestDictWriter(t *testing.T) {
-	ctx := context.Background()
-	tl := newTestLake(t)
-	const n, distinct = 150_000, 40_000 // more values than Int16 indices address
-	const src = `SELECT 'v' || (i % 40000) AS s, i, CASE WHEN i % 7 = 0 THEN NULL ELSE 'n' || (i % 3) END AS maybe
-		FROM range(150000) t(i)`
-	view := arrow.NewSchema([]arrow.Field{
-		{Name: "s", Type: dict16}, {Name: "i", Type: arrow.PrimitiveTypes.Int64}, {Name: "maybe", Type: dict16},
-	}, nil)
-	rdr, err := tl.eng.Query(ctx, src, nil)
-	check(t, err)
-	defer rdr.Release()
-	path := filepath.Join(tl.dir, "cache", "dict.parquet")
-	f, err := os.Create(path)
-	check(t, err)
-	var pw *engine.ParquetWriter
-	var sizes []int64
-	dw := newDictWriter(rdr.Schema(), view, func(rec arrow.RecordBatch) error {
-		sizes = append(sizes, rec.NumRows())
-		for _, j := range []int{0, 2} {
-			d := rec.Column(j).(*array.Dictionary)
-			if d.Dictionary().Len() > 1<<15 {
-				t.Errorf("record of %d rows: column %d has %d dictionary entries", rec.NumRows(), j, d.Dictionary().Len())
-			}
-		}
-		return pw.Write(rec)
-	})
-	defer dw.Release()
-	pw, err = engine.NewParquetWriter(f, dw.schema)
-	check(t, err)
-	for rdr.Next() {
-		check(t, dw.Write(rdr.RecordBatch()))
-	}
-	check(t, rdr.Err())
-	check(t, dw.Flush())
-	check(t, pw.Close())
-	check(t, f.Close())
-	if pw.Rows() != n {
-		t.Fatalf("wrote %d rows, want %d", pw.Rows(), n)
-	}
-	// The first record ends when s may not hold another batch.
-	if len(sizes) < 3 || sizes[0] >= distinct || sizes[0] < 1<<15-4096 {
-		t.Fatalf("records of %v rows: want cuts before 32768 distinct values", sizes)
-	}
-	got := parquetSchema(t, path)
-	if !arrow.TypeEqual(got.Field(0).Type, dict16) || !arrow.TypeEqual(got.Field(2).Type, dict16) ||
-		!arrow.TypeEqual(got.Field(1).Type, arrow.PrimitiveTypes.Int64) {
-		t.Fatalf("file schema %s", got)
-	}
-	table := []engine.Table{{Name: "f", Files: []string{path}}}
-	for _, q := range []string{
-		`SELECT count(*) FROM (SELECT * FROM f EXCEPT ALL ` + src + `)`,
-		`SELECT count(*) FROM (` + src + ` EXCEPT ALL SELECT * FROM f)`,
-	} {
-		r, err := tl.eng.Query(ctx, q, table)
-		check(t, err)
-		r.Next()
-		if c := r.RecordBatch().Column(0).ValueStr(0); c != "0" {
-			t.Errorf("%s: %s rows differ", q, c)
-		}
-		r.Release()
-	}
-}
-
-// TestDictWriterPassThrough checks that a result without a column to
-// encode is written as it comes.
-func TestDictWriterPassThrough(t *testing.T) {
-	tl := newTestLake(t)
-	rdr, err := tl.eng.Query(context.Background(), `SELECT 'a' AS s, 1 AS i`, nil)
-	check(t, err)
-	defer rdr.Release()
-	var got []int64
-	dw := newDictWriter(rdr.Schema(), BlocksSchema, func(rec arrow.RecordBatch) error { got = append(got, rec.NumRows()); return nil })
-	if !dw.schema.Equal(rdr.Schema()) {
-		t.Fatalf("schema %s, want %s", dw.schema, rdr.Schema())
-	}
-	for rdr.Next() {
-		check(t, dw.Write(rdr.RecordBatch()))
-	}
-	check(t, dw.Flush())
-	if len(got) != 1 || got[0] != 1 {
-		t.Fatalf("got records of %v rows, want one of 1", got)
 	}
 }
 
@@ -181,8 +92,8 @@ func BenchmarkMergeWrite(b *testing.B) {
 				f, err := os.Create(out)
 				check(b, err)
 				var pw *engine.ParquetWriter
-				dw := newDictWriter(rdr.Schema(), c.view(rdr.Schema()), func(rec arrow.RecordBatch) error { return pw.Write(rec) })
-				pw, err = engine.NewParquetWriter(f, dw.schema)
+				dw := dictwrite.New(rdr.Schema(), c.view(rdr.Schema()), func(rec arrow.RecordBatch) error { return pw.Write(rec) })
+				pw, err = engine.NewParquetWriter(f, dw.Schema())
 				check(b, err)
 				for rdr.Next() {
 					check(b, dw.Write(rdr.RecordBatch()))

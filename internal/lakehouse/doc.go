@@ -21,7 +21,7 @@
 // Properties are the text of JSON objects (props.go); strings (properties
 // included) are dictionary-encoded in
 // the files where spec 5.2 says so (dict16, log_stats included, and in
-// the files merges write from engine results: dictwriter.go) and read
+// the files merges write from engine results: the dictwrite package) and read
 // back as VARCHAR. Every row group has its own dictionaries, so a
 // partition may hold any number of distinct strings (sinkdict.go).
 //
@@ -105,7 +105,7 @@
 // # SQL functions
 //
 // Table functions are replaced before the SQL reaches DuckDB: a small
-// tokenizer (sqlscan.go, aware of string literals, quoted identifiers and
+// tokenizer (package sqltext, aware of string literals, quoted identifiers and
 // comments) finds view_instance, list_partitions, list_view_sets,
 // retire_partitions and materialize_partitions calls, runs them, and
 // substitutes a per-query table. get_payload and retire_partition_by_file

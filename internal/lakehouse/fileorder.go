@@ -24,26 +24,9 @@ import (
 
 // eventTimeColumns are the columns whose order follows the partitions'
 // event times (time of logs and metrics, begin and end of spans, the
-// minute of the stats views).
+// minute of the stats views): sqltext.NewestFirst of these makes a
+// query newest first.
 var eventTimeColumns = map[string]bool{"time": true, "begin": true, "end": true, "time_bin": true}
-
-// newestFirst reports whether the text holds ORDER BY c DESC, where c is
-// an event-time column, possibly qualified (t.time).
-func newestFirst(toks []token) bool {
-	for i := range toks {
-		if !isKeyword(toks, i, "order") || !isKeyword(toks, i+1, "by") {
-			continue
-		}
-		j := i + 2
-		if j+2 < len(toks) && toks[j].kind == tokIdent && isSymbol(toks, j+1, ".") {
-			j += 2
-		}
-		if j < len(toks) && toks[j].kind == tokIdent && eventTimeColumns[toks[j].text] && isKeyword(toks, j+1, "desc") {
-			return true
-		}
-	}
-	return false
-}
 
 // sortByEventTime orders partitions oldest first by their first event, or
 // newest first by their last event; ties keep the catalog's order.

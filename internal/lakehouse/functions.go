@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/engine"
+	"github.com/micromegas-go/micromegas/internal/sqltext"
 )
 
 // Schemas of the table functions of spec 6.
@@ -61,8 +62,8 @@ func (q *queryPlan) recordTable(name string, schema *arrow.Schema, fill func(c c
 }
 
 // listPartitions makes the table of list_partitions().
-func (q *queryPlan) listPartitions(ctx context.Context, c call, name string) (engine.Table, error) {
-	if len(c.args) != 0 {
+func (q *queryPlan) listPartitions(ctx context.Context, c sqltext.Call, name string) (engine.Table, error) {
+	if len(c.Args) != 0 {
 		return engine.Table{}, &QueryError{fmt.Errorf("list_partitions takes no argument")}
 	}
 	var parts []catalog.Partition
@@ -102,8 +103,8 @@ func (q *queryPlan) listPartitions(ctx context.Context, c call, name string) (en
 }
 
 // listViewSets makes the table of list_view_sets().
-func (q *queryPlan) listViewSets(c call, name string) (engine.Table, error) {
-	if len(c.args) != 0 {
+func (q *queryPlan) listViewSets(c sqltext.Call, name string) (engine.Table, error) {
+	if len(c.Args) != 0 {
 		return engine.Table{}, &QueryError{fmt.Errorf("list_view_sets takes no argument")}
 	}
 	return q.recordTable(name, listViewSetsSchema, func(c cols) {
@@ -119,11 +120,11 @@ func (q *queryPlan) listViewSets(c call, name string) (engine.Table, error) {
 
 // adminFunction runs retire_partitions or materialize_partitions, whose
 // time arguments are SQL expressions evaluated by the engine.
-func (q *queryPlan) adminFunction(ctx context.Context, c call, name string) (engine.Table, error) {
-	if len(c.args) != 4 {
-		return engine.Table{}, &QueryError{fmt.Errorf("%s takes 4 arguments, got %d", c.name, len(c.args))}
+func (q *queryPlan) adminFunction(ctx context.Context, c sqltext.Call, name string) (engine.Table, error) {
+	if len(c.Args) != 4 {
+		return engine.Table{}, &QueryError{fmt.Errorf("%s takes 4 arguments, got %d", c.Name, len(c.Args))}
 	}
-	view, err := stringArg(c, 0)
+	view, err := c.StringArg(0)
 	if err != nil {
 		return engine.Table{}, &QueryError{err}
 	}
@@ -132,13 +133,13 @@ func (q *queryPlan) adminFunction(ctx context.Context, c call, name string) (eng
 	}
 	var msgs []string
 	log := func(format string, args ...any) { msgs = append(msgs, fmt.Sprintf(format, args...)) }
-	switch c.name {
+	switch c.Name {
 	case "retire_partitions":
-		instance, err := stringArg(c, 1)
+		instance, err := c.StringArg(1)
 		if err != nil {
 			return engine.Table{}, &QueryError{err}
 		}
-		begin, end, err := q.evalTimes(ctx, argText(q.sql, c, 2), argText(q.sql, c, 3))
+		begin, end, err := q.evalTimes(ctx, c.ArgText(q.sql, 2), c.ArgText(q.sql, 3))
 		if err != nil {
 			return engine.Table{}, err
 		}
@@ -148,11 +149,11 @@ func (q *queryPlan) adminFunction(ctx context.Context, c call, name string) (eng
 		}
 		log("retired %d partitions of %s/%s in [%s, %s]", n, view, instance, begin.Format(time.RFC3339Nano), end.Format(time.RFC3339Nano))
 	case "materialize_partitions":
-		begin, end, err := q.evalTimes(ctx, argText(q.sql, c, 1), argText(q.sql, c, 2))
+		begin, end, err := q.evalTimes(ctx, c.ArgText(q.sql, 1), c.ArgText(q.sql, 2))
 		if err != nil {
 			return engine.Table{}, err
 		}
-		secs, err := q.evalInt(ctx, argText(q.sql, c, 3))
+		secs, err := q.evalInt(ctx, c.ArgText(q.sql, 3))
 		if err != nil {
 			return engine.Table{}, err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/engine"
+	"github.com/micromegas-go/micromegas/internal/lakehouse/dictwrite"
 )
 
 // logStatsBin is the width of a log_stats time bin.
@@ -123,7 +124,7 @@ func (v *viewSet) mergeQuery(source string) string {
 // writeQueried runs query over the Parquet files (the table merge_source)
 // and writes its rows as the file of a global partition beginning at
 // begin, with the dictionary-encoded string columns of v's schema
-// (dictWriter) and, for log_entries, the msg trigram filter
+// (dictwrite.Writer) and, for log_entries, the msg trigram filter
 // (msgfilter.go), for otel_spans the trace id filter (tracefilter.go);
 // it returns the file's key, size and row count.
 func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Time, query string, files []string) (string, int64, int64, error) {
@@ -136,21 +137,21 @@ func (l *Lakehouse) writeQueried(ctx context.Context, v *viewSet, begin time.Tim
 	var rows int64
 	size, err := l.writeObject(ctx, key, func(w io.Writer) error {
 		var pw *engine.ParquetWriter
-		var dw *dictWriter
+		var dw *dictwrite.Writer
 		var tg *msgTrigrams
 		var ti *traceIDs
-		dw = newDictWriter(rdr.Schema(), v.schema, func(rec arrow.RecordBatch) error {
+		dw = dictwrite.New(rdr.Schema(), v.schema, func(rec arrow.RecordBatch) error {
 			tg.add(rec)
 			ti.add(rec)
-			if dw.conv { // records of their own dictionaries: a row group each
+			if dw.Encodes() { // records of their own dictionaries: a row group each
 				return pw.WriteRowGroup(rec)
 			}
 			return pw.Write(rec)
 		})
 		defer dw.Release()
-		tg = newMsgTrigrams(v.name, dw.schema)
-		ti = newTraceIDs(v.name, dw.schema, 0)
-		pw, err := engine.NewParquetWriter(w, dw.schema)
+		tg = newMsgTrigrams(v.name, dw.Schema())
+		ti = newTraceIDs(v.name, dw.Schema(), 0)
+		pw, err := engine.NewParquetWriter(w, dw.Schema())
 		if err != nil {
 			return err
 		}

@@ -14,7 +14,7 @@ import (
 // carries in its footer's key-value metadata, under msgTrigramsKey, the
 // ngram filter of the byte trigrams of all its msg values (the format is
 // in package ngram). Queries with msg LIKE '%literal%' skip the files
-// whose filter lacks a trigram of the literal (msgneedles.go). The
+// whose filter lacks a trigram of the literal (sqltext/needles.go). The
 // per-query tail files carry none, and files without the key are always
 // read.
 

@@ -54,8 +54,8 @@ func TestFindNeedles(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var got []string
 			for key, b := range boundsOf(t, c.sql) {
-				if len(b.needles) > 0 {
-					got = append(got, key+": "+strings.Join(b.needles, "|"))
+				if len(b.Needles) > 0 {
+					got = append(got, key+": "+strings.Join(b.Needles, "|"))
 				}
 			}
 			sort.Strings(got)

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/micromegas-go/micromegas/internal/engine"
-
 	"github.com/micromegas-go/micromegas/internal/sqlliteral"
+	"github.com/micromegas-go/micromegas/internal/sqltext"
 )
 
 // QueryParams is Query with args bound to the parameter markers of sql
@@ -42,61 +41,27 @@ func (l *Lakehouse) DescribeParams(ctx context.Context, sql string, args []any) 
 	return l.describe(ctx, text, rest, true)
 }
 
-// marker is one parameter marker of a SQL text.
-type marker struct {
-	start, end int
-	index      int // 0-based parameter index
-}
-
-// findMarkers returns the parameter markers among toks: "?" takes the
-// next index, "$N" names parameter N.
-func findMarkers(toks []token) ([]marker, error) {
-	var out []marker
-	anon, numbered := false, false
-	for i, t := range toks {
-		if t.kind != tokSymbol {
-			continue
-		}
-		switch {
-		case t.text == "?":
-			anon = true
-			out = append(out, marker{start: t.start, end: t.end, index: len(out)})
-		case t.text == "$" && i+1 < len(toks) && toks[i+1].kind == tokNumber && toks[i+1].start == t.end:
-			n, err := strconv.Atoi(toks[i+1].text)
-			if err != nil || n < 1 {
-				return nil, fmt.Errorf("bad parameter marker $%s: parameters are numbered from $1", toks[i+1].text)
-			}
-			numbered = true
-			out = append(out, marker{start: t.start, end: toks[i+1].end, index: n - 1})
-		}
-	}
-	if anon && numbered {
-		return nil, fmt.Errorf("the query mixes ? and $N parameter markers: use one style")
-	}
-	return out, nil
-}
-
 // bindTableArgs replaces the markers inside table-function calls by
 // literals of their values. The other markers are renumbered $1, $2, ...
 // in the order of the values they take, which rest holds. When no marker
 // is inside a table-function call, sql and args are returned unchanged
 // and the engine checks their count.
 func (l *Lakehouse) bindTableArgs(sql string, args []any) (text string, rest []any, err error) {
-	toks, err := scanSQL(sql)
+	toks, err := sqltext.Scan(sql)
 	if err != nil {
 		return "", nil, &QueryError{fmt.Errorf("cannot read the query: %w", err)}
 	}
-	marks, err := findMarkers(toks)
+	marks, err := sqltext.Placeholders(toks)
 	if err != nil {
 		return "", nil, &QueryError{err}
 	}
-	calls, err := findCalls(toks, l.tableFunctionNames())
+	calls, err := sqltext.FindCalls(toks, l.tableFunctionNames())
 	if err != nil {
 		return "", nil, &QueryError{err}
 	}
-	inCall := func(m marker) bool {
+	inCall := func(m sqltext.Placeholder) bool {
 		for _, c := range calls {
-			if m.start >= c.start && m.end <= c.end {
+			if m.Start >= c.Start && m.End <= c.End {
 				return true
 			}
 		}
@@ -109,55 +74,28 @@ func (l *Lakehouse) bindTableArgs(sql string, args []any) (text string, rest []a
 	if !found {
 		return sql, args, nil
 	}
-	if err := checkParamCount(marks, len(args)); err != nil {
+	if err := sqltext.CheckCount(marks, len(args)); err != nil {
 		return "", nil, &QueryError{err}
 	}
 	renumbered := map[int]int{}
-	var b strings.Builder
-	last := 0
-	for _, m := range marks {
-		b.WriteString(sql[last:m.start])
-		last = m.end
+	text, err = sqltext.Rewrite(sql, 0, len(sql), marks, func(m sqltext.Placeholder) (string, error) {
 		if inCall(m) {
-			lit, err := sqlliteral.Literal(args[m.index])
+			lit, err := sqlliteral.Literal(args[m.Index])
 			if err != nil {
-				return "", nil, &QueryError{fmt.Errorf("parameter %d: %w", m.index+1, err)}
+				return "", &QueryError{fmt.Errorf("parameter %d: %w", m.Index+1, err)}
 			}
-			b.WriteString(" " + lit + " ")
-			continue
+			return " " + lit + " ", nil
 		}
-		n, ok := renumbered[m.index]
+		n, ok := renumbered[m.Index]
 		if !ok {
-			rest = append(rest, args[m.index])
+			rest = append(rest, args[m.Index])
 			n = len(rest)
-			renumbered[m.index] = n
+			renumbered[m.Index] = n
 		}
-		b.WriteString("$" + strconv.Itoa(n))
+		return "$" + strconv.Itoa(n), nil
+	})
+	if err != nil {
+		return "", nil, err
 	}
-	b.WriteString(sql[last:])
-	return b.String(), rest, nil
-}
-
-// checkParamCount checks that the markers use exactly the n values bound.
-func checkParamCount(marks []marker, n int) error {
-	used := make([]bool, n)
-	for _, m := range marks {
-		if m.index >= n {
-			return fmt.Errorf("the query uses parameter %d but %s bound: bind one value per marker (? or $1, $2, ...)", m.index+1, valueCount(n))
-		}
-		used[m.index] = true
-	}
-	for i, u := range used {
-		if !u {
-			return fmt.Errorf("%s bound but the query does not use parameter %d: bind one value per marker (? or $1, $2, ...)", valueCount(n), i+1)
-		}
-	}
-	return nil
-}
-
-func valueCount(n int) string {
-	if n == 1 {
-		return "1 value was"
-	}
-	return strconv.Itoa(n) + " values were"
+	return text, rest, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/micromegas-go/micromegas/internal/engine"
 
 	"github.com/micromegas-go/micromegas/internal/sqlliteral"
+	"github.com/micromegas-go/micromegas/internal/sqltext"
 )
 
 // QueryOptions are the per-query settings of a client.
@@ -124,10 +125,10 @@ type queryPlan struct {
 	// its tables, by table key (timerange.go).
 	sqlRanges map[string]timeRange
 	// sqlNeedles are the substrings the SQL text's WHERE clauses require
-	// of the msg column of its tables, by table key (msgneedles.go).
+	// of the msg column of its tables, by table key (sqltext/needles.go).
 	sqlNeedles map[string][]string
 	// sqlIDs are the trace ids the SQL text's WHERE clauses require one
-	// of, by table key (traceneedles.go).
+	// of, by table key (sqltext/ids.go).
 	sqlIDs map[string][]string
 	// newest lists the files of each view newest first (fileorder.go).
 	newest bool
@@ -157,27 +158,27 @@ var adminScalars = map[string]bool{"retire_partition_by_file": true}
 // plan rewrites the table-function calls of q.sql into per-query tables
 // and adds the global views the text names.
 func (q *queryPlan) plan(ctx context.Context) (string, []engine.Table, error) {
-	toks, err := scanSQL(q.sql)
+	toks, err := sqltext.Scan(q.sql)
 	if err != nil {
 		return "", nil, &QueryError{fmt.Errorf("cannot read the query: %w", err)}
 	}
 	// Describing a call runs nothing, so only running one needs the right
 	// (a describe never carries the caller's options).
 	if !q.opts.Admin && !q.describe {
-		calls, err := findCalls(toks, adminScalars)
+		calls, err := sqltext.FindCalls(toks, adminScalars)
 		if err != nil {
 			return "", nil, &QueryError{err}
 		}
 		if len(calls) > 0 {
-			return "", nil, &QueryError{fmt.Errorf("%s changes the lakehouse and is reserved to admins: %w", calls[0].name, ErrAdminOnly)}
+			return "", nil, &QueryError{fmt.Errorf("%s changes the lakehouse and is reserved to admins: %w", calls[0].Name, ErrAdminOnly)}
 		}
 	}
-	calls, err := findCalls(toks, q.l.tableFunctionNames())
+	calls, err := sqltext.FindCalls(toks, q.l.tableFunctionNames())
 	if err != nil {
 		return "", nil, &QueryError{err}
 	}
 	q.findSQLRanges(ctx, toks, calls)
-	q.newest = newestFirst(toks)
+	q.newest = sqltext.NewestFirst(toks, eventTimeColumns)
 	var tables []engine.Table
 	var b strings.Builder
 	last := 0
@@ -187,12 +188,12 @@ func (q *queryPlan) plan(ctx context.Context) (string, []engine.Table, error) {
 			return "", nil, err
 		}
 		tables = append(tables, t)
-		b.WriteString(q.sql[last:c.start])
+		b.WriteString(q.sql[last:c.Start])
 		b.WriteString(quoteIdent(t.Name))
-		last = c.end
+		last = c.End
 	}
 	b.WriteString(q.sql[last:])
-	ids := identifiers(toks)
+	ids := sqltext.Identifiers(toks)
 	added := map[string]bool{}
 	var add func(v *viewSet) error
 	add = func(v *viewSet) error {
@@ -224,13 +225,13 @@ func (q *queryPlan) plan(ctx context.Context) (string, []engine.Table, error) {
 }
 
 // tableFunction runs one table-function call and returns its table.
-func (q *queryPlan) tableFunction(ctx context.Context, c call) (engine.Table, error) {
+func (q *queryPlan) tableFunction(ctx context.Context, c sqltext.Call) (engine.Table, error) {
 	q.seq++
-	name := fmt.Sprintf("__%s_%d", c.name, q.seq)
-	if fn, ok := q.l.opts.TableFunctions[c.name]; ok {
+	name := fmt.Sprintf("__%s_%d", c.Name, q.seq)
+	if fn, ok := q.l.opts.TableFunctions[c.Name]; ok {
 		return q.goTableFunction(ctx, c, name, fn)
 	}
-	switch c.name {
+	switch c.Name {
 	case "view_instance":
 		return q.viewInstance(ctx, c, name)
 	case "list_partitions":
@@ -239,23 +240,23 @@ func (q *queryPlan) tableFunction(ctx context.Context, c call) (engine.Table, er
 		return q.listViewSets(c, name)
 	case "retire_partitions", "materialize_partitions":
 		if !q.opts.Admin && !q.describe {
-			return engine.Table{}, &QueryError{fmt.Errorf("%s changes the lakehouse and is reserved to admins: %w", c.name, ErrAdminOnly)}
+			return engine.Table{}, &QueryError{fmt.Errorf("%s changes the lakehouse and is reserved to admins: %w", c.Name, ErrAdminOnly)}
 		}
 		return q.adminFunction(ctx, c, name)
 	}
-	return engine.Table{}, fmt.Errorf("unknown table function %s", c.name)
+	return engine.Table{}, fmt.Errorf("unknown table function %s", c.Name)
 }
 
 // viewInstance makes the table of view_instance(view_set, instance_id).
-func (q *queryPlan) viewInstance(ctx context.Context, c call, name string) (engine.Table, error) {
-	if len(c.args) != 2 {
-		return engine.Table{}, &QueryError{fmt.Errorf("view_instance takes 2 arguments (view_set, instance_id), got %d", len(c.args))}
+func (q *queryPlan) viewInstance(ctx context.Context, c sqltext.Call, name string) (engine.Table, error) {
+	if len(c.Args) != 2 {
+		return engine.Table{}, &QueryError{fmt.Errorf("view_instance takes 2 arguments (view_set, instance_id), got %d", len(c.Args))}
 	}
-	view, err := stringArg(c, 0)
+	view, err := c.StringArg(0)
 	if err != nil {
 		return engine.Table{}, &QueryError{err}
 	}
-	instance, err := stringArg(c, 1)
+	instance, err := c.StringArg(1)
 	if err != nil {
 		return engine.Table{}, &QueryError{err}
 	}
@@ -268,7 +269,7 @@ func (q *queryPlan) viewInstance(ctx context.Context, c call, name string) (engi
 	if q.describe {
 		return t, nil
 	}
-	r := q.rangeFor(instanceKey(c))
+	r := q.rangeFor(sqltext.InstanceKey(c))
 	begin, end := r.jitBounds()
 	parts, err := q.l.updateInstance(ctx, v, instance, begin, end)
 	if err != nil {
@@ -278,7 +279,7 @@ func (q *queryPlan) viewInstance(ctx context.Context, c call, name string) (engi
 		}
 		return t, err
 	}
-	if _, err := q.addFiles(ctx, &t, v, parts, r, instanceKey(c)); err != nil {
+	if _, err := q.addFiles(ctx, &t, v, parts, r, sqltext.InstanceKey(c)); err != nil {
 		return t, err
 	}
 	q.filter(&t, v)

@@ -187,7 +187,7 @@ var (
 
 // logStatsRowSchema is LogStatsSchema with plain strings: the schema of
 // the per-block rows that the engine sums before a partition is written
-// (dictWriter then encodes the strings one row group at a time), so that
+// (dictwrite.Writer then encodes the strings one row group at a time), so that
 // a day of blocks may hold more distinct processes and targets than a
 // dict16 column can index.
 var logStatsRowSchema = plainStrings(LogStatsSchema)

@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/micromegas-go/micromegas/internal/engine"
+	"github.com/micromegas-go/micromegas/internal/lakehouse/dictwrite"
 )
 
 // dictCol is a dictionary column of a sink. Each row holds the id of its
@@ -136,7 +137,7 @@ type dictRows struct {
 // newDictRows encodes the n rows of d: its narrow ids are the indices of
 // its own dictionary, else cut assigns them.
 func newDictRows(d *dictCol, n int) *dictRows {
-	e := &dictRows{col: d, maxValues: dictLimit(dict16.IndexType), addedAt: -1}
+	e := &dictRows{col: d, maxValues: dictwrite.Limit(dict16.IndexType), addedAt: -1}
 	if d.nulls > 0 {
 		bits := make([]byte, bitutil.BytesForBits(int64(n)))
 		for r := range n {

@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/micromegas-go/micromegas/internal/engine"
+	"github.com/micromegas-go/micromegas/internal/lakehouse/dictwrite"
 )
 
 // spanTable writes rows of thread_spans as a Parquet file of row groups
@@ -190,7 +191,7 @@ func (d *localDict) index(v string) int16 {
 
 // full reports whether v is new and the dictionary has no room for it.
 func (d *localDict) full(v string) bool {
-	if len(d.values) < dictLimit(dict16.IndexType) {
+	if len(d.values) < dictwrite.Limit(dict16.IndexType) {
 		return false
 	}
 	_, ok := d.memo[v]

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/micromegas-go/micromegas/internal/arrowvalue"
 	"github.com/micromegas-go/micromegas/internal/engine"
+	"github.com/micromegas-go/micromegas/internal/sqltext"
 )
 
 // TableFunction is a table function written in Go outside the lakehouse
@@ -116,9 +117,7 @@ func checkTableFunctions(fns map[string]TableFunction) (map[string]TableFunction
 	for name, fn := range fns {
 		lower := strings.ToLower(name)
 		switch {
-		case lower == "" || !isIdentStart(lower[0]) || strings.IndexFunc(lower, func(r rune) bool {
-			return r < 0x80 && !isIdentPart(byte(r))
-		}) >= 0:
+		case !sqltext.IsIdentifier(lower):
 			return nil, fmt.Errorf("table function %q: not a SQL identifier", name)
 		case builtinTableFunction(lower):
 			return nil, fmt.Errorf("table function %q: the lakehouse defines it", name)
@@ -151,12 +150,12 @@ func (l *Lakehouse) tableFunctionNames() map[string]bool {
 
 // goTableFunction makes the per-query table of a call of a registered
 // function: its schema when describing, else a Parquet file of its rows.
-func (q *queryPlan) goTableFunction(ctx context.Context, c call, name string, fn TableFunction) (engine.Table, error) {
+func (q *queryPlan) goTableFunction(ctx context.Context, c sqltext.Call, name string, fn TableFunction) (engine.Table, error) {
 	args, err := q.evalArgs(ctx, c)
 	if err != nil {
 		return engine.Table{}, err
 	}
-	tc := TableCall{Name: c.name, Args: args, Opts: q.opts, Lake: q.l}
+	tc := TableCall{Name: c.Name, Args: args, Opts: q.opts, Lake: q.l}
 	tc.Opts.Limit = 0
 	if q.describe {
 		schema, err := fn.Describe(ctx, tc)
@@ -173,14 +172,14 @@ func (q *queryPlan) goTableFunction(ctx context.Context, c call, name string, fn
 	}
 	paths, err := f.close(schema)
 	if err != nil {
-		return engine.Table{}, fmt.Errorf("%s: %w", c.name, err)
+		return engine.Table{}, fmt.Errorf("%s: %w", c.Name, err)
 	}
 	q.temps = append(q.temps, paths...)
 	if schema == nil {
 		schema = f.schema
 	}
 	if schema == nil {
-		return engine.Table{}, fmt.Errorf("%s: the function returned no schema", c.name)
+		return engine.Table{}, fmt.Errorf("%s: the function returned no schema", c.Name)
 	}
 	return engine.Table{Name: name, Schema: schema, Files: paths}, nil
 }
@@ -189,27 +188,27 @@ func (q *queryPlan) goTableFunction(ctx context.Context, c call, name string, fn
 // literals are read directly, every other argument is evaluated by one
 // query through the lakehouse, so that now(), casts, intervals and scalar
 // subqueries over the views work.
-func (q *queryPlan) evalArgs(ctx context.Context, c call) ([]any, error) {
-	args := make([]any, len(c.args))
+func (q *queryPlan) evalArgs(ctx context.Context, c sqltext.Call) ([]any, error) {
+	args := make([]any, len(c.Args))
 	var exprs []string
 	var idx []int
-	for i, a := range c.args {
+	for i, a := range c.Args {
 		if len(a) == 0 {
-			return nil, &QueryError{fmt.Errorf("%s: argument %d is empty", c.name, i+1)}
+			return nil, &QueryError{fmt.Errorf("%s: argument %d is empty", c.Name, i+1)}
 		}
 		if len(a) == 1 {
-			switch a[0].kind {
-			case tokString:
-				args[i] = a[0].text
+			switch a[0].Kind {
+			case sqltext.String:
+				args[i] = a[0].Text
 				continue
-			case tokNumber:
-				if n, err := strconv.ParseInt(a[0].text, 10, 64); err == nil {
+			case sqltext.Number:
+				if n, err := strconv.ParseInt(a[0].Text, 10, 64); err == nil {
 					args[i] = n
 					continue
 				}
 			}
 		}
-		exprs = append(exprs, fmt.Sprintf("(%s) AS a%d", argText(q.sql, c, i), i))
+		exprs = append(exprs, fmt.Sprintf("(%s) AS a%d", c.ArgText(q.sql, i), i))
 		idx = append(idx, i)
 	}
 	if len(exprs) == 0 {
@@ -220,16 +219,16 @@ func (q *queryPlan) evalArgs(ctx context.Context, c call) ([]any, error) {
 	rdr, err := q.l.Query(ctx, "SELECT "+strings.Join(exprs, ", "), opts)
 	if err != nil {
 		if errors.Is(err, engine.ErrInvalidQuery) {
-			return nil, &QueryError{fmt.Errorf("%s: the arguments must be constant expressions: %w", c.name, err)}
+			return nil, &QueryError{fmt.Errorf("%s: the arguments must be constant expressions: %w", c.Name, err)}
 		}
-		return nil, fmt.Errorf("%s: evaluate the arguments: %w", c.name, err)
+		return nil, fmt.Errorf("%s: evaluate the arguments: %w", c.Name, err)
 	}
 	defer rdr.Release()
 	if !rdr.Next() || rdr.RecordBatch().NumRows() == 0 {
 		if err := rdr.Err(); err != nil {
-			return nil, fmt.Errorf("%s: evaluate the arguments: %w", c.name, err)
+			return nil, fmt.Errorf("%s: evaluate the arguments: %w", c.Name, err)
 		}
-		return nil, &QueryError{fmt.Errorf("%s: the arguments have no value", c.name)}
+		return nil, &QueryError{fmt.Errorf("%s: the arguments have no value", c.Name)}
 	}
 	rec := rdr.RecordBatch()
 	for j, i := range idx {

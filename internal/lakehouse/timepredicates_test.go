@@ -10,6 +10,7 @@ import (
 
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/lakehouse/lakehousetest"
+	"github.com/micromegas-go/micromegas/internal/sqltext"
 )
 
 // TestFindTimeBounds checks which WHERE clauses give bounds, and that the
@@ -87,11 +88,11 @@ func TestFindTimeBounds(t *testing.T) {
 			var got []string
 			for key, b := range boundsOf(t, c.sql) {
 				s := key + ":"
-				for _, e := range b.lower {
-					s += " >" + e.text
+				for _, e := range b.Lower {
+					s += " >" + e.Text
 				}
-				for _, e := range b.upper {
-					s += " <" + e.text
+				for _, e := range b.Upper {
+					s += " <" + e.Text
 				}
 				got = append(got, s)
 			}
@@ -287,69 +288,16 @@ func TestSQLTimePruningThreadSpans(t *testing.T) {
 	}
 }
 
-// FuzzFindTimeBounds checks that no SQL text makes the detector panic.
-func FuzzFindTimeBounds(f *testing.F) {
-	for _, s := range []string{
-		`SELECT * FROM log_entries WHERE time >= '2026-01-01' AND time < '2026-01-02'`,
-		`SELECT * FROM view_instance('thread_spans', 's') t WHERE t."begin" <= now() - INTERVAL 1 HOUR`,
-		`FROM blocks b JOIN x ON (b.a = x.a) WHERE b.insert_time BETWEEN 'a' AND`,
-		`SELECT ((( FROM log_entries WHERE time > now() - INTERVAL`,
-		`SELECT * FROM log_entries AS WHERE time = CAST('x' AS`,
-		`SELECT * FROM log_stats WHERE time_bin BETWEEN $1 AND CAST(? AS TIMESTAMP) AND time_bin > $`,
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, sql string) {
-		toks, err := scanSQL(sql)
-		if err != nil {
-			return
-		}
-		calls, _ := findCalls(toks, tableFunctions)
-		findTimeBounds(sql, toks, calls)
-	})
-}
-
-// TestFindTimeBoundsMangled runs the detector on every prefix of some
-// queries and on each with one token removed: malformed SQL must give no
-// panic (the engine reports its errors).
-func TestFindTimeBoundsMangled(t *testing.T) {
-	for _, sql := range []string{
-		`SELECT * FROM log_entries AS l JOIN measures m ON (l.process_id = m.process_id) WHERE l.time BETWEEN '2026-01-01' AND now() - INTERVAL 1 HOUR AND (m.time >= CAST('a' AS TIMESTAMP) AND m.time < '2026-01-01'::TIMESTAMP) GROUP BY 1`,
-		`SELECT * FROM view_instance('thread_spans', 's') t WHERE t."begin" <= now() - INTERVAL '1' HOUR AND "end" = TIMESTAMP 'x' LIMIT 3`,
-		`SELECT * FROM log_stats WHERE time_bin >= $1::TIMESTAMP AND time_bin <= CAST($2 AS TIMESTAMP_NS) AND ? < time_bin`,
-	} {
-		toks, err := scanSQL(sql)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var variants []string
-		for i := range len(sql) {
-			variants = append(variants, sql[:i])
-		}
-		for _, tk := range toks {
-			variants = append(variants, sql[:tk.start]+sql[tk.end:])
-		}
-		for _, v := range variants {
-			vt, err := scanSQL(v)
-			if err != nil {
-				continue
-			}
-			calls, _ := findCalls(vt, tableFunctions)
-			findTimeBounds(v, vt, calls)
-		}
-	}
-}
-
-// boundsOf runs findTimeBounds on sql.
-func boundsOf(t *testing.T, sql string) map[string]boundExprs {
+// boundsOf runs sqltext.FindBounds on sql with the views' schema.
+func boundsOf(t *testing.T, sql string) map[string]sqltext.Bounds {
 	t.Helper()
-	toks, err := scanSQL(sql)
+	toks, err := sqltext.Scan(sql)
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls, err := findCalls(toks, tableFunctions)
+	calls, err := sqltext.FindCalls(toks, tableFunctions)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return findTimeBounds(sql, toks, calls)
+	return sqltext.FindBounds(sql, toks, calls, boundSchema)
 }

@@ -2,6 +2,7 @@ package lakehouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/micromegas-go/micromegas/internal/catalog"
+	"github.com/micromegas-go/micromegas/internal/sqltext"
 )
 
 // boundMargin widens the bounds found in the SQL text, so that a
@@ -79,39 +81,39 @@ func (q *queryPlan) rangeFor(key string) timeRange {
 }
 
 // findSQLRanges sets q.sqlRanges from the time predicates of the query's
-// text (timepredicates.go), q.sqlNeedles from its substring
-// predicates (msgneedles.go) and q.sqlIDs from its trace id equalities
-// (traceneedles.go). The constants are evaluated by the engine in
+// text (sqltext.FindBounds over timepredicates.go), q.sqlNeedles from its substring
+// predicates (sqltext/needles.go) and q.sqlIDs from its trace id equalities
+// (sqltext/ids.go). The constants are evaluated by the engine in
 // one SELECT, with the values of the parameter markers they hold bound
 // as the query binds them; when that fails the query is simply not
 // pruned (its own run reports the error).
-func (q *queryPlan) findSQLRanges(ctx context.Context, toks []token, calls []call) {
+func (q *queryPlan) findSQLRanges(ctx context.Context, toks []sqltext.Token, calls []sqltext.Call) {
 	if q.describe {
 		return
 	}
-	found := findTimeBounds(q.sql, toks, calls)
+	found := sqltext.FindBounds(q.sql, toks, calls, boundSchema)
 	if len(found) == 0 {
 		return
 	}
 	for key, b := range found {
-		if len(b.needles) > 0 {
+		if len(b.Needles) > 0 {
 			if q.sqlNeedles == nil {
 				q.sqlNeedles = map[string][]string{}
 			}
-			q.sqlNeedles[key] = b.needles
+			q.sqlNeedles[key] = b.Needles
 		}
-		if len(b.ids) > 0 {
+		if len(b.IDs) > 0 {
 			if q.sqlIDs == nil {
 				q.sqlIDs = map[string][]string{}
 			}
-			q.sqlIDs[key] = b.ids
+			q.sqlIDs[key] = b.IDs
 		}
 	}
-	marks, err := findMarkers(toks)
+	marks, err := sqltext.Placeholders(toks)
 	marksOK := err == nil
 	uses := map[int]int{}
 	for _, m := range marks {
-		uses[m.index]++
+		uses[m.Index]++
 	}
 	type ref struct {
 		key   string
@@ -120,7 +122,7 @@ func (q *queryPlan) findSQLRanges(ctx context.Context, toks []token, calls []cal
 	var exprs []string
 	var refs []ref
 	var args []any
-	addExpr := func(key string, e boundExpr, lower bool) {
+	addExpr := func(key string, e sqltext.Expr, lower bool) {
 		text, values, ok := q.bindBound(e, marks, uses, marksOK, len(args))
 		if !ok {
 			return
@@ -129,10 +131,10 @@ func (q *queryPlan) findSQLRanges(ctx context.Context, toks []token, calls []cal
 		args = append(args, values...)
 	}
 	for key, b := range found {
-		for _, e := range b.lower {
+		for _, e := range b.Lower {
 			addExpr(key, e, true)
 		}
-		for _, e := range b.upper {
+		for _, e := range b.Upper {
 			addExpr(key, e, false)
 		}
 	}
@@ -164,36 +166,34 @@ func (q *queryPlan) findSQLRanges(ctx context.Context, toks []token, calls []cal
 // ok is false when a marker's value is unknown or ambiguous: not bound,
 // of a type other than time.Time or string, or a parameter the query
 // uses more than once (its type is then inferred from several places).
-func (q *queryPlan) bindBound(e boundExpr, marks []marker, uses map[int]int, marksOK bool, bound int) (text string, values []any, ok bool) {
-	var b strings.Builder
-	last := e.start
-	for _, m := range marks {
-		if m.start < e.start || m.end > e.end {
-			continue
+func (q *queryPlan) bindBound(e sqltext.Expr, marks []sqltext.Placeholder, uses map[int]int, marksOK bool, bound int) (text string, values []any, ok bool) {
+	if !marksOK && strings.ContainsAny(e.Text, "?$") {
+		return "", nil, false // markers we could not read
+	}
+	text, err := sqltext.Rewrite(q.sql, e.Start, e.End, marks, func(m sqltext.Placeholder) (string, error) {
+		if m.Index >= len(q.args) || uses[m.Index] != 1 {
+			return "", errUnboundMarker
 		}
-		if m.index >= len(q.args) || uses[m.index] != 1 {
-			return "", nil, false
-		}
-		switch v := q.args[m.index].(type) {
+		switch v := q.args[m.Index].(type) {
 		case time.Time:
 		case string:
 			if !utf8.ValidString(v) {
-				return "", nil, false
+				return "", errUnboundMarker
 			}
 		default:
-			return "", nil, false
+			return "", errUnboundMarker
 		}
-		values = append(values, q.args[m.index])
-		b.WriteString(q.sql[last:m.start])
-		b.WriteString("$" + strconv.Itoa(bound+len(values)))
-		last = m.end
+		values = append(values, q.args[m.Index])
+		return "$" + strconv.Itoa(bound+len(values)), nil
+	})
+	if err != nil {
+		return "", nil, false
 	}
-	if !marksOK && strings.ContainsAny(e.text, "?$") {
-		return "", nil, false // markers we could not read
-	}
-	b.WriteString(q.sql[last:e.end])
-	return b.String(), values, true
+	return text, values, true
 }
+
+// errUnboundMarker stops bindBound at a marker whose value it cannot use.
+var errUnboundMarker = errors.New("marker value unknown or ambiguous")
 
 // evalBounds evaluates TIMESTAMP_NS expressions with the engine, args
 // bound to their markers (nil for NULL).

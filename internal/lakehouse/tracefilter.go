@@ -15,7 +15,7 @@ import (
 // carries in its footer's key-value metadata, under traceIDsKey, the
 // Bloom filter of its trace_id values (package bloom). Queries with
 // trace_id = 'literal' or trace_id IN ('a', 'b', ...) skip the files
-// whose filter has none of the literals (traceneedles.go). The per-query
+// whose filter has none of the literals (sqltext/ids.go). The per-query
 // tail files carry none, and files without the key are always read.
 
 // traceIDsKey is the key of the filter in a file's metadata.

@@ -1,9 +1,12 @@
-package lakehouse
+package sqltext
 
 import (
 	"strings"
 	"testing"
 )
+
+// tableFunctions are the names TestFindCalls looks for.
+var tableFunctions = map[string]bool{"view_instance": true, "list_partitions": true, "retire_partitions": true}
 
 func TestFindCalls(t *testing.T) {
 	for _, c := range []struct {
@@ -22,34 +25,34 @@ func TestFindCalls(t *testing.T) {
 		{`SELECT x.view_instance('a', 'b') FROM t`, nil},
 		{`SELECT $$view_instance('a','b')$$`, nil},
 	} {
-		toks, err := scanSQL(c.sql)
+		toks, err := Scan(c.sql)
 		if err != nil {
 			t.Fatalf("%s: %v", c.sql, err)
 		}
-		calls, err := findCalls(toks, tableFunctions)
+		calls, err := FindCalls(toks, tableFunctions)
 		if err != nil {
 			t.Fatalf("%s: %v", c.sql, err)
 		}
 		var got []string
 		for _, call := range calls {
 			var args []string
-			for _, a := range call.args {
+			for _, a := range call.Args {
 				var parts []string
 				for _, tk := range a {
-					parts = append(parts, tk.text)
+					parts = append(parts, tk.Text)
 				}
 				args = append(args, strings.Join(parts, " "))
 			}
-			got = append(got, call.name+"("+strings.Join(args, ";")+")")
+			got = append(got, call.Name+"("+strings.Join(args, ";")+")")
 		}
 		if strings.Join(got, ",") != strings.Join(c.want, ",") {
 			t.Errorf("%s:\n got %v\nwant %v", c.sql, got, c.want)
 		}
 	}
 	for _, bad := range []string{`SELECT 'open`, `SELECT /* open`, `SELECT * FROM view_instance('a', 'b'`} {
-		toks, err := scanSQL(bad)
+		toks, err := Scan(bad)
 		if err == nil {
-			_, err = findCalls(toks, tableFunctions)
+			_, err = FindCalls(toks, tableFunctions)
 		}
 		if err == nil {
 			t.Errorf("%s: no error", bad)

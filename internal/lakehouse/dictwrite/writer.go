@@ -1,4 +1,8 @@
-package lakehouse
+// Package dictwrite gives the string columns of engine results the
+// dictionary encoding of a view's schema before they are written to
+// Parquet, one dictionary per row group (Writer), for the lakehouse's
+// merges and aggregations.
+package dictwrite
 
 import (
 	"fmt"
@@ -10,7 +14,7 @@ import (
 	"github.com/micromegas-go/micromegas/internal/engine"
 )
 
-// dictWriter gives the rows of an engine result the dictionary-encoded
+// Writer gives the rows of an engine result the dictionary-encoded
 // string columns of a view's schema before they are written: DuckDB
 // returns plain strings, so the files that merges and aggregations write
 // from its results would otherwise lose the Arrow types of spec 5.2.
@@ -23,7 +27,7 @@ import (
 // pages). A record is cut early when a dictionary may not hold the next
 // batch (Int16 indices hold 32768 values), so any number of distinct
 // values can be written.
-type dictWriter struct {
+type Writer struct {
 	schema *arrow.Schema                 // of the records written
 	write  func(arrow.RecordBatch) error // takes the records
 	conv   bool                          // some column is re-encoded
@@ -45,9 +49,9 @@ type dictEncoder struct {
 	pending []int
 }
 
-// dictLimit returns the number of dictionary entries an index type can
+// Limit returns the number of dictionary entries an index type can
 // address.
-func dictLimit(index arrow.DataType) int {
+func Limit(index arrow.DataType) int {
 	switch index.ID() {
 	case arrow.INT8:
 		return 1 << 7
@@ -61,14 +65,14 @@ func dictLimit(index arrow.DataType) int {
 	return 1 << 31
 }
 
-// newDictWriter returns a writer of the records of an engine result of
+// New returns a writer of the records of an engine result of
 // schema src as records of the schema it returns: the string columns
 // that view dictionary-encodes (by name) are encoded, the others are kept
 // as they are. write is called with each record, which it must not keep
 // without retaining it.
-func newDictWriter(src, view *arrow.Schema, write func(arrow.RecordBatch) error) *dictWriter {
+func New(src, view *arrow.Schema, write func(arrow.RecordBatch) error) *Writer {
 	fields := src.Fields()
-	w := &dictWriter{write: write, maxRow: engine.RowGroupRows, dicts: make([]*dictEncoder, len(fields)),
+	w := &Writer{write: write, maxRow: engine.RowGroupRows, dicts: make([]*dictEncoder, len(fields)),
 		parts: make([][]arrow.Array, len(fields)), dtypes: make([]*arrow.DictionaryType, len(fields)),
 		pool: memory.DefaultAllocator}
 	for i, f := range fields {
@@ -89,6 +93,13 @@ func newDictWriter(src, view *arrow.Schema, write func(arrow.RecordBatch) error)
 	return w
 }
 
+// Schema returns the schema of the records the writer passes on.
+func (w *Writer) Schema() *arrow.Schema { return w.schema }
+
+// Encodes reports whether some column is re-encoded: each record passed
+// on then holds dictionaries of its own, to be written as a row group.
+func (w *Writer) Encodes() bool { return w.conv }
+
 // isStringType reports whether dt is one of the Arrow string types.
 func isStringType(dt arrow.DataType) bool {
 	switch dt.ID() {
@@ -105,7 +116,7 @@ type stringValues interface {
 }
 
 // Write gathers the rows of rec, writing the records it completes.
-func (w *dictWriter) Write(rec arrow.RecordBatch) error {
+func (w *Writer) Write(rec arrow.RecordBatch) error {
 	if !w.conv {
 		return w.write(rec)
 	}
@@ -136,7 +147,7 @@ func (w *dictWriter) Write(rec arrow.RecordBatch) error {
 }
 
 // gather adds the rows [start, end) of rec to the pending record.
-func (w *dictWriter) gather(rec arrow.RecordBatch, start, end int) error {
+func (w *Writer) gather(rec arrow.RecordBatch, start, end int) error {
 	for j, c := range rec.Columns() {
 		if w.dtypes[j] == nil {
 			w.parts[j] = append(w.parts[j], array.NewSlice(c, int64(start), int64(end)))
@@ -159,10 +170,10 @@ func (w *dictWriter) gather(rec arrow.RecordBatch, start, end int) error {
 	return nil
 }
 
-func (w *dictWriter) newEncoder(j int) *dictEncoder {
+func (w *Writer) newEncoder(j int) *dictEncoder {
 	dt := w.dtypes[j]
 	return &dictEncoder{b: array.NewBuilder(w.pool, dt).(*array.BinaryDictionaryBuilder),
-		memo: map[string]int{}, max: dictLimit(dt.IndexType), lastIdx: -1}
+		memo: map[string]int{}, max: Limit(dt.IndexType), lastIdx: -1}
 }
 
 // add appends the values [start, end) of vals.
@@ -203,7 +214,7 @@ func (d *dictEncoder) flush() {
 }
 
 // Flush writes the pending rows as one record.
-func (w *dictWriter) Flush() error {
+func (w *Writer) Flush() error {
 	if w.rows == 0 {
 		return nil
 	}
@@ -249,7 +260,7 @@ func (w *dictWriter) Flush() error {
 }
 
 // Release frees what is pending (after an error).
-func (w *dictWriter) Release() {
+func (w *Writer) Release() {
 	for j, d := range w.dicts {
 		if d != nil {
 			d.b.Release()

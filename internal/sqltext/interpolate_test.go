@@ -1,4 +1,4 @@
-package flightsql
+package sqltext
 
 import (
 	"math"
@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-func TestInterpolateParams(t *testing.T) {
+func TestInterpolate(t *testing.T) {
 	ts := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.FixedZone("x", 3600))
 	tests := []struct {
 		name   string
@@ -36,7 +36,7 @@ func TestInterpolateParams(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := InterpolateParams(tt.sql, tt.params)
+			got, err := Interpolate(tt.sql, tt.params)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,13 +47,13 @@ func TestInterpolateParams(t *testing.T) {
 	}
 }
 
-func TestInterpolateParamsErrors(t *testing.T) {
+func TestInterpolateErrors(t *testing.T) {
 	tests := []struct {
 		sql    string
 		params []any
 		want   string
 	}{
-		{"SELECT ?, ?", []any{1}, "uses parameter 2 but 1 were bound"},
+		{"SELECT ?, ?", []any{1}, "uses parameter 2 but 1 value was bound"},
 		{"SELECT ?", []any{1, 2}, "does not use parameter 2"},
 		{"SELECT ?, $1", []any{1}, "mixes"},
 		{"SELECT $name", []any{1}, "named parameter $name"},
@@ -63,7 +63,7 @@ func TestInterpolateParamsErrors(t *testing.T) {
 		{"SELECT ?", []any{"a\x00b"}, "NUL"},
 	}
 	for _, tt := range tests {
-		_, err := InterpolateParams(tt.sql, tt.params)
+		_, err := Interpolate(tt.sql, tt.params)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q %v: got %v, want an error containing %q", tt.sql, tt.params, err, tt.want)
 		}
