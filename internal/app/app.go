@@ -121,9 +121,9 @@ type App struct {
 	otlpGRPC  *otlp.GRPCServer
 	authn     *auth.Authenticator
 	audit     *auth.Auditor
-	keys      *auth.CatalogKeys // nil without authentication
+	keys      *auth.CatalogKeys    // nil without authentication
 	signin    *websession.Sessions // the web UI's sign-in; nil when not configured
-	tls       *tls.Config       // of every listener; nil without TLS
+	tls       *tls.Config          // of every listener; nil without TLS
 	health    *health.Handler
 	status    *httpserve.Server // the /health and /ready listener; nil when not running
 
