@@ -1,4 +1,4 @@
-import{C as e,E as t,F as n,M as r,N as i,O as a,P as o,S as s,T as c,_ as l,a as u,b as d,c as f,d as p,f as m,h,i as g,j as _,k as v,l as y,m as b,n as x,o as S,r as C,s as w,t as T,v as E,w as D,y as O}from"./index-BtVIgsrY.js";import{a as k,c as A,i as j,n as M}from"./sql-DdTgbAW8.js";import{t as ee}from"./LogViewer-Bch93O-d.js";function N(e,t,n){let r=j(c(t)),i=j(c(n));return`WITH RECURSIVE s AS (
+import{C as e,E as t,F as n,M as r,N as i,O as a,P as o,S as s,T as c,_ as l,a as u,b as d,c as f,d as p,f as m,h,i as g,j as _,k as v,l as y,m as b,n as x,o as S,r as C,s as w,t as T,v as E,w as D,y as O}from"./index-C4LO1oG9.js";import{a as k,c as A,i as j,n as M}from"./sql-BZxuxK9m.js";import{t as ee}from"./LogViewer-DtDv7C28.js";function N(e,t,n){let r=j(c(t)),i=j(c(n));return`WITH RECURSIVE s AS (
   ${e.map((e,a)=>`SELECT ${a} AS k, id, parent, depth, name,
     least(epoch_ns("end"), ${n}) - greatest(epoch_ns("begin"), ${t}) AS d
   FROM view_instance('thread_spans', ${k(e)}) WHERE "end" >= ${r} AND "begin" <= ${i}`).join(`
