@@ -22,8 +22,6 @@ import (
 // session. signin.mjs holds the browser steps.
 func TestBrowserSignIn(t *testing.T) {
 	node := requireTools(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
 	const (
 		clientID = "micromegas-web"
 		secret   = "web-secret-0123456789abcdef"
@@ -33,6 +31,10 @@ func TestBrowserSignIn(t *testing.T) {
 	h := hydratest.StartWithLogin(t)
 	h.SetUser("person-1", email)
 	bin := buildPrograms(t, "./cmd/micromegas", "./examples/hello")
+	// The builds above take minutes on a busy machine: the steps' time
+	// starts after them.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
 	ingestURL, web := serve(t, bin["micromegas"],
 		`MICROMEGAS_OIDC_CONFIG={"issuers": [{"issuer": "`+h.Issuer+`", "audience": "`+clientID+`"}]}`,
 		`MICROMEGAS_API_KEYS=[{"name": "hello", "key": "`+ingest+`", "scope": "ingest"}]`,
