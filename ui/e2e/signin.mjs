@@ -26,7 +26,8 @@ const page = await ctx.newPage();
 const pageErrors = [];
 page.on("pageerror", (e) => pageErrors.push(e.message));
 const visited = [];
-page.on("framenavigated", (f) => f === page.mainFrame() && visited.push(f.url()));
+// Every navigation request, redirects included (the issuer answers with redirects only).
+page.on("request", (r) => r.isNavigationRequest() && visited.push(r.url()));
 
 let failed = 0;
 async function step(name, fn) {
@@ -55,7 +56,7 @@ await step("sign in through the issuer, back on the processes page", async () =>
   await page.waitForURL(cfg.base + "/?from=now-1h");
   assert.ok(
     visited.some((u) => u.startsWith(cfg.issuer)),
-    "the browser went through the issuer",
+    `the browser went through the issuer: ${visited.join(" -> ")}`,
   );
   await page.getByTestId("user-name").waitFor();
   assert.equal(await page.getByTestId("user-name").textContent(), cfg.email);
