@@ -30,6 +30,7 @@ import (
 	"github.com/micromegas-go/micromegas/internal/maintenance"
 	"github.com/micromegas-go/micromegas/internal/otlp"
 	"github.com/micromegas-go/micromegas/internal/web"
+	"github.com/micromegas-go/micromegas/internal/websession"
 )
 
 // Config describes a server. Zero fields take defaults.
@@ -120,8 +121,9 @@ type App struct {
 	otlpGRPC  *otlp.GRPCServer
 	authn     *auth.Authenticator
 	audit     *auth.Auditor
-	keys      *auth.CatalogKeys // nil without authentication
-	tls       *tls.Config       // of every listener; nil without TLS
+	keys      *auth.CatalogKeys    // nil without authentication
+	signin    *websession.Sessions // the web UI's sign-in; nil when not configured
+	tls       *tls.Config          // of every listener; nil without TLS
 	health    *health.Handler
 	status    *httpserve.Server // the /health and /ready listener; nil when not running
 
@@ -313,10 +315,16 @@ func (a *App) startAnalytics(ctx context.Context) error {
 		return err
 	}
 	notebooks, _ := a.catalog.(catalog.NotebookStore)
-	if a.web, err = web.New(web.Options{
+	opts := web.Options{
 		Addr: a.cfg.WebAddr, Querier: q, Logger: a.log, Health: a.health, TLS: a.tls, Notebooks: notebooks,
 		Middleware: a.cfg.traceHTTP(a.authn.Middleware(auth.ScopeQuery)),
-	}); err != nil {
+	}
+	if a.signin != nil {
+		// Refusals point the UI at the sign-in.
+		opts.Middleware = a.cfg.traceHTTP(a.authn.Middleware(auth.ScopeQuery, auth.LoginURL(websession.LoginPath)))
+		opts.SignIn = a.signin.Handler()
+	}
+	if a.web, err = web.New(opts); err != nil {
 		return err
 	}
 	return a.web.Start(ctx)

@@ -30,6 +30,25 @@ type AuthConfig struct {
 	// TLSCert and TLSKey are PEM files: when set, every listener serves
 	// TLS (HTTPS, gRPC over TLS).
 	TLSCert, TLSKey string
+	// WebClientID and WebClientSecret (MICROMEGAS_WEB_OIDC_CLIENT_ID,
+	// MICROMEGAS_WEB_OIDC_CLIENT_SECRET) turn on the web UI's sign-in
+	// (internal/websession): the server's confidential client at the
+	// issuer, whose audience list in OIDCConfig must hold the client id.
+	WebClientID, WebClientSecret string
+	// WebIssuer (MICROMEGAS_WEB_OIDC_ISSUER) is the issuer of OIDCConfig
+	// people sign in with; needed when OIDCConfig lists several.
+	WebIssuer string
+	// WebBaseURL (--web-base-url) is the address people reach the web UI
+	// at behind a proxy ("https://micromegas.example.com"): the redirect
+	// URI is WebBaseURL/auth/callback, and https makes cookies Secure.
+	WebBaseURL string
+	// WebSessionKey (MICROMEGAS_WEB_SESSION_KEY, base64 of 32 bytes)
+	// seals the session cookies; the same on every analytics node. Empty:
+	// a random key per start.
+	WebSessionKey string
+	// WebSessionTTL (--web-session-ttl) is how long a web session lasts
+	// (default websession.DefaultTTL).
+	WebSessionTTL time.Duration
 }
 
 // configured reports whether any way to authenticate is set.
@@ -47,6 +66,9 @@ var errNoAuth = errors.New("authentication is not configured")
 func (a *App) setupAuth(ctx context.Context, addrs map[string]string) error {
 	c := a.cfg.Auth
 	a.audit = auth.NewAuditor(a.log)
+	if err := c.checkWebSignIn(); err != nil {
+		return err
+	}
 	ks, ok := a.catalog.(catalog.KeyStore)
 	if !ok {
 		return fmt.Errorf("the catalog %T cannot hold API keys", a.catalog)
@@ -98,6 +120,12 @@ func (a *App) setupAuth(ctx context.Context, addrs map[string]string) error {
 			return err
 		}
 		providers = append(providers, auth.NewOIDC(oc, nil))
+		if c.webSignIn() {
+			if a.signin, err = a.newWebSignIn(c, oc); err != nil {
+				return err
+			}
+			providers = append(providers, a.signin)
+		}
 	}
 	a.keys = ck
 	kctx, cancel := context.WithCancel(context.Background())
@@ -111,7 +139,7 @@ func (a *App) setupAuth(ctx context.Context, addrs map[string]string) error {
 		<-done
 	}
 	a.authn = auth.New(admins, a.log, providers...)
-	a.log.Info("authentication is on", "api_keys", c.APIKeys != "", "minted_keys", minted, "oidc", c.OIDCConfig != "", "admins", admins.Len())
+	a.log.Info("authentication is on", "api_keys", c.APIKeys != "", "minted_keys", minted, "oidc", c.OIDCConfig != "", "web_sign_in", a.signin != nil, "admins", admins.Len())
 	return nil
 }
 

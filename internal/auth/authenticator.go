@@ -33,7 +33,10 @@ type Credentials struct {
 	// Bearer is the token of the Authorization header; "" without one.
 	Bearer string
 	// Header returns the value of a request header given in lower case
-	// ("cookie"): an HTTP header or a gRPC metadata value.
+	// ("cookie"): an HTTP header or a gRPC metadata value. For HTTP
+	// requests, the pseudo-header ":method" is the request's method
+	// (gRPC calls answer ""), so that a cookie session can refuse
+	// requests that change data without CSRF protection.
 	Header func(name string) string
 }
 

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -15,12 +16,16 @@ import (
 // Wrap the whole router with it, so every route mounted later is covered
 // without doing anything; mount the routes that stay open (/health,
 // /ready) outside it.
-func (a *Authenticator) Middleware(required Scope) func(http.Handler) http.Handler {
+func (a *Authenticator) Middleware(required Scope, opts ...MiddlewareOption) func(http.Handler) http.Handler {
+	var o middlewareOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id, err := a.authorize(r.Context(), required, r.Header.Get)
+			id, err := a.authorize(r.Context(), required, requestHeader(r))
 			if err != nil {
-				a.refuseHTTP(w, r, err)
+				a.refuseHTTP(w, r, err, o.loginURL)
 				return
 			}
 			r2 := r.WithContext(WithIdentity(r.Context(), id, attribution(r.Header.Get)...))
@@ -33,8 +38,34 @@ func (a *Authenticator) Middleware(required Scope) func(http.Handler) http.Handl
 	}
 }
 
-// refuseHTTP answers a refused request.
-func (a *Authenticator) refuseHTTP(w http.ResponseWriter, r *http.Request, err error) {
+// MiddlewareOption changes how Middleware answers.
+type MiddlewareOption func(*middlewareOptions)
+
+type middlewareOptions struct {
+	loginURL string
+}
+
+// LoginURL makes the middleware answer a 401 with the JSON body
+// {"error": reason, "login_url": url}: the web UI shows the reason and a
+// sign-in link to url (the server's sign-in, /auth/login).
+func LoginURL(url string) MiddlewareOption {
+	return func(o *middlewareOptions) { o.loginURL = url }
+}
+
+// requestHeader returns the header function of a request given to the
+// providers: its headers, and its method as the pseudo-header ":method".
+func requestHeader(r *http.Request) func(string) string {
+	return func(name string) string {
+		if name == ":method" {
+			return r.Method
+		}
+		return r.Header.Get(name)
+	}
+}
+
+// refuseHTTP answers a refused request; with a login URL, a 401 is JSON
+// holding it.
+func (a *Authenticator) refuseHTTP(w http.ResponseWriter, r *http.Request, err error, loginURL string) {
 	status := http.StatusUnauthorized
 	switch {
 	case errors.Is(err, ErrForbidden):
@@ -47,6 +78,14 @@ func (a *Authenticator) refuseHTTP(w http.ResponseWriter, r *http.Request, err e
 	}
 	msg := reason(err)
 	a.log.Info("request refused", "status", status, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "reason", msg)
+	if status == http.StatusUnauthorized && loginURL != "" {
+		b, _ := json.Marshal(map[string]string{"error": msg, "login_url": loginURL})
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(status)
+		w.Write(append(b, '\n'))
+		return
+	}
 	http.Error(w, msg, status)
 }
 

@@ -107,12 +107,28 @@ func (o *OIDC) Authenticate(ctx context.Context, c Credentials) (Identity, error
 	if claims.IssuedAt != 0 && now.Add(clockSkew).Before(time.Unix(int64(claims.IssuedAt), 0)) {
 		return Identity{}, fmt.Errorf("token issued in the future (%s): check the clocks", time.Unix(int64(claims.IssuedAt), 0).UTC().Format(time.RFC3339))
 	}
-	id := Identity{
+	id := oidcIdentity(tok, claims)
+	o.cache.put(c.Bearer, id, now)
+	return id, nil
+}
+
+// OIDCIdentity returns the identity of a verified OpenID Connect token,
+// as the OIDC provider gives it for the same token used as a bearer
+// token: the web UI's sign-in makes its sessions with it.
+func OIDCIdentity(tok *oidc.IDToken) (Identity, error) {
+	var claims jwtClaims
+	if err := tok.Claims(&claims); err != nil {
+		return Identity{}, fmt.Errorf("read the claims of the token of %q: %w", tok.Issuer, err)
+	}
+	return oidcIdentity(tok, claims), nil
+}
+
+// oidcIdentity is the identity of a verified token and its claims.
+func oidcIdentity(tok *oidc.IDToken, claims jwtClaims) Identity {
+	return Identity{
 		Subject: tok.Subject, Email: claims.email(), Issuer: tok.Issuer, Kind: KindOIDC,
 		Scopes: Scopes(ScopeIngest | ScopeQuery), Expires: tok.Expiry,
 	}
-	o.cache.put(c.Bearer, id, now)
-	return id, nil
 }
 
 // verifierFor discovers the issuer once and returns its verifier.

@@ -11,6 +11,11 @@
 //	                       → a Perfetto trace of the process's spans
 //	GET  /api/notebooks[/{id}], POST, PUT, DELETE
 //	                       the SQL notebooks of the web UI (notebooks.go)
+//	GET  /auth/me          the identity of the request (me.go), behind
+//	                       the middleware like /api/
+//	/auth/login, /auth/callback, /auth/logout
+//	                       the sign-in of people (Options.SignIn,
+//	                       internal/websession), outside the middleware
 //	GET  /health           "ok", never behind the middleware (with
 //	                       Options.Health: the node's status, and /ready)
 //	GET  /...              the web UI (package ui, embedded in the
@@ -20,10 +25,10 @@
 // Every path under /api/ and /gateway/, routes added later and unknown
 // ones included, is behind Options.Middleware. The web UI reads
 // everything through these routes with the credentials the browser
-// carries (cookies). When the middleware refuses a request with 401 and a
-// JSON body {"error": ..., "login_url": ...}, the UI shows the error and a
-// sign-in link to login_url: that is the seam for a server-side OIDC
-// sign-in.
+// carries (the session cookie of the sign-in). When the middleware
+// refuses a request with 401 and a JSON body {"error": ..., "login_url":
+// ...} (auth.LoginURL, set when the server signs people in), the UI shows
+// the error and a sign-in link to login_url.
 //
 // Queries run through the same Querier as the FlightSQL server, so they
 // see the same views, time range semantics and errors: a query the
@@ -80,6 +85,10 @@ type Options struct {
 	// UI holds the web UI's files, index.html at the root; nil: the UI
 	// built into the binary (ui.Assets).
 	UI fs.FS
+	// SignIn, when set, serves the web UI's sign-in under /auth/
+	// (internal/websession: /auth/login, /auth/callback, /auth/logout),
+	// outside Middleware: people reach it before they have credentials.
+	SignIn http.Handler
 }
 
 // Server is the HTTP API server.
@@ -147,9 +156,21 @@ func (s *Server) handler() (http.Handler, error) {
 	if s.opts.Middleware != nil {
 		api = s.opts.Middleware(routes)
 	}
+	me := http.Handler(http.HandlerFunc(s.authMe))
+	if s.opts.Middleware != nil {
+		me = s.opts.Middleware(me)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/gateway/", api)
+	mux.Handle("GET /auth/me", me)
+	signIn := s.opts.SignIn
+	if signIn == nil {
+		signIn = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			writeJSONError(w, http.StatusNotFound, "this server does not sign people in (see docs/auth.md, Signing in to the web UI): "+r.URL.Path)
+		})
+	}
+	mux.Handle("/auth/", signIn)
 	mux.Handle("/", pages)
 	if s.opts.Health != nil {
 		mux.Handle("GET /health", s.opts.Health)

@@ -328,7 +328,7 @@ await step("errors: nothing in the range, bad range, server unreachable, sign-in
   await page.goto(url("/?from=now-1h"));
   await page.getByText("The server is unreachable").waitFor();
   assert.match(await page.locator(".error").textContent(), /micromegas serve/);
-  // Authentication on (issue 12's seam): a 401 with a login_url shows a sign-in link back to this view.
+  // Authentication on: a 401 with a login_url shows a sign-in link back to this view.
   await page.route("**/api/query", (route) =>
     route.fulfill({
       status: 401,
@@ -339,7 +339,7 @@ await step("errors: nothing in the range, bad range, server unreachable, sign-in
   await page.goto(url("/logs?from=now-1h"));
   await page.getByText("Sign-in required").first().waitFor();
   const href = await page.getByRole("link", { name: "Sign in" }).first().getAttribute("href");
-  assert.equal(href, `/auth/login?return_to=${encodeURIComponent("/logs?from=now-1h")}`);
+  assert.equal(href, `/auth/login?return=${encodeURIComponent("/logs?from=now-1h")}`);
   await page.unroute("**/api/query");
 });
 

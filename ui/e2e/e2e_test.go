@@ -136,12 +136,13 @@ func TestBrowser(t *testing.T) {
 }
 
 // serve runs `micromegas serve` on free ports in a temporary data folder
-// until the test ends, and returns the ingestion URL and the web UI's URL
+// (with the environment variables env added) until the test ends, and returns the ingestion URL and the web UI's URL
 // as serve prints them.
-func serve(t *testing.T, bin string) (ingest, web string) {
+func serve(t *testing.T, bin string, env ...string) (ingest, web string) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--data-dir", t.TempDir(), "--ingestion-addr", "127.0.0.1:0",
 		"--flightsql-addr", "127.0.0.1:0", "--web-addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0", "--log-level", "warn")
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -216,11 +217,13 @@ func buildPrograms(t *testing.T, pkgs ...string) map[string]string {
 	return out
 }
 
-// runHello runs examples/hello against the server and returns its process id.
-func runHello(t *testing.T, ctx context.Context, bin, ingest string) string {
+// runHello runs examples/hello against the server (with the environment
+// variables env added) and returns its process id.
+func runHello(t *testing.T, ctx context.Context, bin, ingest string, env ...string) string {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, bin)
 	cmd.Env = append(os.Environ(), "MICROMEGAS_TELEMETRY_URL="+ingest, "MICROMEGAS_ENABLE_CPU_TRACING=true")
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("examples/hello: %v\n%s", err, out)

@@ -172,3 +172,29 @@ export function perfettoURL(pid: string, beginMs: number, endMs: number): string
 export async function fetchBytes(url: string): Promise<ArrayBuffer> {
   return (await request(url, {})).arrayBuffer();
 }
+
+/** signInURL is the server's sign-in (login_url of a 401) coming back to the current page. */
+export function signInURL(loginUrl: string): string {
+  const sep = loginUrl.includes("?") ? "&" : "?";
+  return `${loginUrl}${sep}return=${encodeURIComponent(location.pathname + location.search)}`;
+}
+
+/** Who the server sees: GET /auth/me. */
+export interface Me {
+  subject: string;
+  email?: string;
+  name: string;
+  issuer?: string;
+  auth: "anonymous" | "api_key" | "oidc";
+  admin: boolean;
+  scopes: string;
+  expires?: string;
+  /** the server signs people in: POST /auth/logout ends the session */
+  sign_out: boolean;
+}
+
+/** me asks who is signed in; an ApiError with status 401 (and loginUrl) when nobody is. */
+export async function me(): Promise<Me> {
+  const resp = await request("/auth/me", {});
+  return (await resp.json()) as Me;
+}

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { onBusy } from "./api";
 import { TimeRangePicker } from "./components/TimeRangePicker";
+import { UserMenu } from "./components/UserMenu";
 import { ProcessesPage } from "./pages/ProcessesPage";
 import { RefreshContext, resolveRange, type Range } from "./range";
 import { onLinkClick, useRoute, withRange } from "./router";
@@ -53,6 +54,7 @@ export function App() {
           </nav>
           <span class={busy > 0 ? "busy on" : "busy"} title="Loading" data-testid="busy" />
           <TimeRangePicker range={shownRange} onRefresh={() => setTick((n) => n + 1)} />
+          <UserMenu path={route.path} />
         </header>
         <main>
           {"error" in globalRange && !page.ownRange ? (

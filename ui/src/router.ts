@@ -66,7 +66,8 @@ export function onLinkClick(e: MouseEvent) {
   const a = (e.target as Element).closest?.("a");
   if (!a || a.target || a.hasAttribute("download")) return;
   const href = a.getAttribute("href");
-  if (!href || !href.startsWith("/") || href.startsWith("/api/")) return;
+  // /api/ and /auth/ (sign-in) are the server's, not pages of the app.
+  if (!href || !href.startsWith("/") || href.startsWith("/api/") || href.startsWith("/auth/")) return;
   e.preventDefault();
   navigate(href);
 }

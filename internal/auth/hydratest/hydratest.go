@@ -28,7 +28,8 @@ type Server struct {
 	Issuer string
 	// TokenURL is the token endpoint.
 	TokenURL string
-	admin    string
+	// Admin is the base URL of Hydra's admin API.
+	Admin string
 }
 
 // Binary returns the path of the hydra binary: MICROMEGAS_HYDRA_BIN, or
@@ -52,6 +53,12 @@ func Binary() (string, error) {
 // Start runs Hydra until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return start(t, nil)
+}
+
+// start runs Hydra with extra environment variables.
+func start(t testing.TB, env []string) *Server {
+	t.Helper()
 	bin, err := Binary()
 	if err == nil {
 		_, err = os.Stat(bin)
@@ -71,6 +78,7 @@ func Start(t testing.TB) *Server {
 		"URLS_SELF_ISSUER="+issuer,
 		"LOG_LEVEL=warn",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -82,10 +90,10 @@ func Start(t testing.TB) *Server {
 		cmd.Process.Kill()
 		<-exited
 	})
-	s := &Server{Issuer: issuer, TokenURL: issuer + "oauth2/token", admin: fmt.Sprintf("http://127.0.0.1:%d", admin)}
+	s := &Server{Issuer: issuer, TokenURL: issuer + "oauth2/token", Admin: fmt.Sprintf("http://127.0.0.1:%d", admin)}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if resp, err := http.Get(s.admin + "/health/ready"); err == nil {
+		if resp, err := http.Get(s.Admin + "/health/ready"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				break
@@ -150,7 +158,7 @@ func (s *Server) adminCall(t testing.TB, method, path string, body any) {
 	b, _ := json.Marshal(body)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, method, s.admin+path, bytes.NewReader(b))
+	req, _ := http.NewRequestWithContext(ctx, method, s.Admin+path, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -1,4 +1,4 @@
-import { ApiError } from "../api";
+import { ApiError, signInURL } from "../api";
 
 /** ErrorBox says what went wrong and what to do, in the page. */
 export function ErrorBox({ error, what }: { error: unknown; what?: string }) {
@@ -20,10 +20,7 @@ export function ErrorBox({ error, what }: { error: unknown; what?: string }) {
         <pre>{error.message}</pre>
         <p>{error.hint}</p>
         {error.loginUrl && (
-          <a
-            class="button"
-            href={`${error.loginUrl}${error.loginUrl.includes("?") ? "&" : "?"}return_to=${encodeURIComponent(location.pathname + location.search)}`}
-          >
+          <a class="button" href={signInURL(error.loginUrl)} data-testid="sign-in">
             Sign in
           </a>
         )}

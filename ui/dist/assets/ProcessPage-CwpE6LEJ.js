@@ -1,4 +1,4 @@
-import{C as e,E as t,F as n,M as r,N as i,O as a,P as o,S as s,T as c,_ as l,a as u,b as d,c as f,d as p,f as m,h,i as g,j as _,k as v,l as y,m as b,n as x,o as S,r as C,s as w,t as T,v as E,w as D,y as O}from"./index-soEkm1z6.js";import{l as k,s as A,u as j}from"./links-BvEcakLN.js";import{t as M}from"./LogViewer-UDDPad1s.js";import{t as ee}from"./Chart-uLSNbKQX.js";function N(e,t,n){let r=k(c(t)),i=k(c(n));return`WITH RECURSIVE s AS (
+import{C as e,E as t,F as n,M as r,N as i,O as a,P as o,S as s,T as c,_ as l,a as u,b as d,c as f,d as p,f as m,h,i as g,j as _,k as v,l as y,m as b,n as x,o as S,r as C,s as w,t as T,v as E,w as D,y as O}from"./index-Rc4yttFs.js";import{l as k,s as A,u as j}from"./links-JaL_t8rj.js";import{t as M}from"./LogViewer-Cux-2Vk6.js";import{t as ee}from"./Chart-CxxhLsZv.js";function N(e,t,n){let r=k(c(t)),i=k(c(n));return`WITH RECURSIVE s AS (
   ${e.map((e,a)=>`SELECT ${a} AS k, id, parent, depth, name,
     least(epoch_ns("end"), ${n}) - greatest(epoch_ns("begin"), ${t}) AS d
   FROM view_instance('thread_spans', ${j(e)}) WHERE "end" >= ${r} AND "begin" <= ${i}`).join(`

@@ -1,1 +1,0 @@
-import{t as e}from"./LogViewer-UDDPad1s.js";import{l as t}from"./index-soEkm1z6.js";function n({range:n}){return t(`section`,{class:`page`,children:[t(`div`,{class:`page-head`,children:[t(`h1`,{children:`Logs`}),t(`span`,{class:`muted`,children:[`every process, `,n.label.toLowerCase()]})]}),t(e,{range:n})]})}export{n as LogsPage};
