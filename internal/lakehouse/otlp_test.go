@@ -437,6 +437,7 @@ func fileTraceIDs(t *testing.T, tl *testLake, path string) []string {
 func FuzzDecodeOTLP(f *testing.F) {
 	f.Add(uint8(0), must[[]byte](f)(plogotlp.NewExportRequest().MarshalProto()))
 	f.Add(uint8(1), must[[]byte](f)(pmetricotlp.NewExportRequestFromMetrics(metricsFixture(false)).MarshalProto()))
+	f.Add(uint8(1), must[[]byte](f)(pmetricotlp.NewExportRequestFromMetrics(metricsFixture(true)).MarshalProto()))
 	f.Add(uint8(2), must[[]byte](f)(spansFixture(1, 0).MarshalProto()))
 	bc := &blockContext{processID: "p", streamID: "s", blockID: "b"}
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
@@ -444,7 +445,23 @@ func FuzzDecodeOTLP(f *testing.F) {
 		case 0:
 			decodeOTLPLogs(data, 0, 10)
 		case 1:
-			decodeOTLPMetrics(data, 10)
+			om, err := decodeOTLPMetrics(data, 10, false)
+			if err != nil {
+				return
+			}
+			// Each cumulative point after itself and after the others
+			// (histDelta on whatever the payload holds).
+			s := newCumulativeState("s")
+			for i := range om.cumulative {
+				c := om.cumulative[i]
+				c.p.time++
+				for j := range om.cumulative {
+					s.add(&om.cumulative[j], 1)
+				}
+				if d, ok := s.delta(&c, 1); ok {
+					d.sketch()
+				}
+			}
 		default:
 			rows, err := decodeOTLPSpans(data, bc, nil)
 			if err == nil {
