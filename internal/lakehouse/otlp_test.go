@@ -230,7 +230,9 @@ func TestOTLPMetrics(t *testing.T) {
 }
 
 // TestOTLPCumulativeHistograms checks that cumulative histograms give
-// their measures rows but no sketch (their counts repeat every export).
+// their measures rows, and that a first point without a start time adds
+// no sketch (it is only the base of the next point's delta, cumulative.go;
+// TestCumulativeHistogramsFromSDK checks the deltas).
 func TestOTLPCumulativeHistograms(t *testing.T) {
 	tl := newTestLake(t)
 	sendOTLP(t, tl, otlp.Metrics, must[[]byte](t)(pmetricotlp.NewExportRequestFromMetrics(metricsFixture(true)).MarshalProto()), t0.Add(time.Minute))
