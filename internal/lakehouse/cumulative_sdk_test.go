@@ -89,7 +89,9 @@ func newSDKMeter(t *testing.T, endpoint, service string, delta bool) *sdkMeter {
 	return s
 }
 
-func deltaTemporality(sdkmetric.InstrumentKind) metricdata.Temporality { return metricdata.DeltaTemporality }
+func deltaTemporality(sdkmetric.InstrumentKind) metricdata.Temporality {
+	return metricdata.DeltaTemporality
+}
 
 // TestCumulativeHistogramsFromSDK sends the same values through the
 // OpenTelemetry SDK's OTLP/HTTP exporter with its default cumulative
