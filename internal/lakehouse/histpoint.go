@@ -133,17 +133,3 @@ func (p *histPoint) exponentialSketch() sketch.Sketch {
 	add(p.negOffset, p.neg, -1)
 	return b.Sketch()
 }
-
-// explicitSketch is the sketch of a delta histogram point with explicit
-// bounds (histPoint.explicitSketch), its min and max the point's.
-func explicitSketch(p pmetric.HistogramDataPoint) sketch.Sketch {
-	hp := explicitPoint(p)
-	return hp.sketch()
-}
-
-// exponentialSketch is the sketch of a delta exponential histogram
-// point (histPoint.exponentialSketch), its min and max the point's.
-func exponentialSketch(p pmetric.ExponentialHistogramDataPoint) sketch.Sketch {
-	hp := exponentialPoint(p)
-	return hp.sketch()
-}

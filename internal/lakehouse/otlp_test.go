@@ -21,6 +21,7 @@ import (
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/engine"
 	"github.com/micromegas-go/micromegas/internal/otlp"
+	"github.com/micromegas-go/micromegas/internal/sketch"
 )
 
 // sendOTLP posts a protobuf OTLP request of signal s through a
@@ -280,6 +281,13 @@ func TestExplicitSketch(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// explicitSketch is the sketch of a delta histogram point with explicit
+// bounds, as measure_stats makes it.
+func explicitSketch(p pmetric.HistogramDataPoint) sketch.Sketch {
+	hp := explicitPoint(p)
+	return hp.sketch()
+}
 
 // traceLake stores spans of traces 1, 2 and 3 in three hours (trace n
 // in hour n-1, its spans in reverse trace order within the block) and
