@@ -93,8 +93,10 @@ func grpcExporters(t *testing.T, a *App) otlpExporters {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mt, err := otlpmetricgrpc.New(ctx, otlpmetricgrpc.WithEndpoint(ep), otlpmetricgrpc.WithInsecure(),
-		otlpmetricgrpc.WithTemporalitySelector(deltaTemporality))
+	// The SDK's default cumulative temporality: its histogram gives the
+	// same measure_stats sketch as the delta one over HTTP (the first
+	// point of a series started recently counts whole).
+	mt, err := otlpmetricgrpc.New(ctx, otlpmetricgrpc.WithEndpoint(ep), otlpmetricgrpc.WithInsecure())
 	if err != nil {
 		t.Fatal(err)
 	}

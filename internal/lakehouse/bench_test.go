@@ -134,6 +134,8 @@ func BenchmarkETL(b *testing.B) {
 		{ThreadSpansView, ThreadSpansView, func(tl *testLake) { genSpans(b, tl, n) }},
 		{"otlp/" + LogEntriesView, LogEntriesView, func(tl *testLake) { genOTLP(b, tl, otlp.Logs, n, day, time.Hour) }},
 		{"otlp/" + OtelSpansView, OtelSpansView, func(tl *testLake) { genOTLP(b, tl, otlp.Traces, n, day, time.Hour) }},
+		{"otlp/" + MeasureStatsView + "/cumulative", MeasureStatsView, func(tl *testLake) { genOTLPMetrics(b, tl, n, day, time.Hour, true) }},
+		{"otlp/" + MeasureStatsView + "/delta", MeasureStatsView, func(tl *testLake) { genOTLPMetrics(b, tl, n, day, time.Hour, false) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			tl := newTestLake(b)

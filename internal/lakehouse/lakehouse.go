@@ -63,6 +63,10 @@ type Lakehouse struct {
 
 	jitMu sync.Mutex // one just-in-time update at a time in this process
 
+	// cumulative keeps the cumulative histogram state of the metrics
+	// streams converted last (cumulativelookback.go).
+	cumulative cumulativeStates
+
 	// spanRowGroupRows is the size of the row groups of thread_spans files
 	// (0: engine.RowGroupRows); tests make it small.
 	spanRowGroupRows int

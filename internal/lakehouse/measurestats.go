@@ -140,17 +140,26 @@ func (ms *measureStats) appendTo(s *sink, processID string) {
 
 // appendMeasureStatsBlock decodes a metrics block and appends one row
 // per minute and metric of its values (and of the buckets of the OTLP
-// histograms it holds); on error nothing of the block is appended.
+// histograms it holds: delta points as they are, cumulative points as
+// their deltas, cumulative.go); on error nothing of the block is
+// appended.
 func (l *Lakehouse) appendMeasureStatsBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
-	rows, hists, err := l.measureRows(ctx, b, m)
+	om, err := l.measureRows(ctx, b, m)
 	if err != nil {
 		return err
 	}
+	if len(om.cumulative) > 0 {
+		deltas, err := l.cumulativeDeltas(ctx, b, m, om.cumulative)
+		if err != nil {
+			return err
+		}
+		om.hists = append(om.hists, deltas...)
+	}
 	ms := newMeasureStats()
-	for _, r := range rows {
+	for _, r := range om.rows {
 		ms.add(r.time, r.name, r.target, r.unit, r.value)
 	}
-	for _, h := range hists {
+	for _, h := range om.hists {
 		ms.addSketch(h)
 	}
 	ms.appendTo(s, m.process.ProcessID)

@@ -84,10 +84,11 @@ func measureRowFromObject(obj *transit.Object, conv timeConverter) (r measureRow
 // appendMetricsBlock decodes a metrics block and appends its values; on
 // error nothing of the block is appended.
 func (l *Lakehouse) appendMetricsBlock(ctx context.Context, s *sink, b catalog.Block, m *streamMeta) error {
-	rows, _, err := l.measureRows(ctx, b, m)
+	om, err := l.measureRows(ctx, b, m)
 	if err != nil {
 		return err
 	}
+	rows := om.rows
 	bc := newBlockContext(b, m)
 	c := s.c
 	bc.appendCommon(c, len(rows))

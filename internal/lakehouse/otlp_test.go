@@ -21,6 +21,7 @@ import (
 	"github.com/micromegas-go/micromegas/internal/catalog"
 	"github.com/micromegas-go/micromegas/internal/engine"
 	"github.com/micromegas-go/micromegas/internal/otlp"
+	"github.com/micromegas-go/micromegas/internal/sketch"
 )
 
 // sendOTLP posts a protobuf OTLP request of signal s through a
@@ -230,7 +231,9 @@ func TestOTLPMetrics(t *testing.T) {
 }
 
 // TestOTLPCumulativeHistograms checks that cumulative histograms give
-// their measures rows but no sketch (their counts repeat every export).
+// their measures rows, and that a first point without a start time adds
+// no sketch (it is only the base of the next point's delta, cumulative.go;
+// TestCumulativeHistogramsFromSDK checks the deltas).
 func TestOTLPCumulativeHistograms(t *testing.T) {
 	tl := newTestLake(t)
 	sendOTLP(t, tl, otlp.Metrics, must[[]byte](t)(pmetricotlp.NewExportRequestFromMetrics(metricsFixture(true)).MarshalProto()), t0.Add(time.Minute))
@@ -278,6 +281,13 @@ func TestExplicitSketch(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// explicitSketch is the sketch of a delta histogram point with explicit
+// bounds, as measure_stats makes it.
+func explicitSketch(p pmetric.HistogramDataPoint) sketch.Sketch {
+	hp := explicitPoint(p)
+	return hp.sketch()
+}
 
 // traceLake stores spans of traces 1, 2 and 3 in three hours (trace n
 // in hour n-1, its spans in reverse trace order within the block) and
@@ -437,6 +447,7 @@ func fileTraceIDs(t *testing.T, tl *testLake, path string) []string {
 func FuzzDecodeOTLP(f *testing.F) {
 	f.Add(uint8(0), must[[]byte](f)(plogotlp.NewExportRequest().MarshalProto()))
 	f.Add(uint8(1), must[[]byte](f)(pmetricotlp.NewExportRequestFromMetrics(metricsFixture(false)).MarshalProto()))
+	f.Add(uint8(1), must[[]byte](f)(pmetricotlp.NewExportRequestFromMetrics(metricsFixture(true)).MarshalProto()))
 	f.Add(uint8(2), must[[]byte](f)(spansFixture(1, 0).MarshalProto()))
 	bc := &blockContext{processID: "p", streamID: "s", blockID: "b"}
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
@@ -444,7 +455,23 @@ func FuzzDecodeOTLP(f *testing.F) {
 		case 0:
 			decodeOTLPLogs(data, 0, 10)
 		case 1:
-			decodeOTLPMetrics(data, 10)
+			om, err := decodeOTLPMetrics(data, 10, false)
+			if err != nil {
+				return
+			}
+			// Each cumulative point after itself and after the others
+			// (histDelta on whatever the payload holds).
+			s := newCumulativeState("s")
+			for i := range om.cumulative {
+				c := om.cumulative[i]
+				c.p.time++
+				for j := range om.cumulative {
+					s.add(&om.cumulative[j], 1)
+				}
+				if d, ok := s.delta(&c, 1); ok {
+					d.sketch()
+				}
+			}
 		default:
 			rows, err := decodeOTLPSpans(data, bc, nil)
 			if err == nil {

@@ -3,7 +3,6 @@ package lakehouse
 import (
 	"context"
 	"fmt"
-	"math"
 	"strconv"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -23,47 +22,66 @@ type histogramRow struct {
 	sketch             sketch.Sketch
 }
 
+// otlpMetrics is what an OTLP metrics block holds for the measure
+// views: its measures rows, the sketches of its delta histograms, and
+// its cumulative histogram points (whose sketches are their deltas,
+// cumulative.go).
+type otlpMetrics struct {
+	rows       []measureRow
+	hists      []histogramRow
+	cumulative []cumulativePoint
+}
+
 // measureRows decodes the values of a metrics block of either format,
-// and for OTLP blocks the distributions of their delta histograms; on
-// error nothing is returned.
-func (l *Lakehouse) measureRows(ctx context.Context, b catalog.Block, m *streamMeta) ([]measureRow, []histogramRow, error) {
+// and for OTLP blocks their histograms; on error nothing is returned.
+func (l *Lakehouse) measureRows(ctx context.Context, b catalog.Block, m *streamMeta) (otlpMetrics, error) {
 	if isOTLP(m.stream) {
-		return l.otlpMeasureRows(ctx, b, m)
+		return l.otlpMeasureRows(ctx, b, m, false)
 	}
 	rows, err := blockRows(ctx, l, b, m, measureRowFromObject)
-	return rows, nil, err
+	return otlpMetrics{rows: rows}, err
+}
+
+// otlpCumulativePoints decodes the cumulative histogram points of an
+// OTLP metrics block.
+func (l *Lakehouse) otlpCumulativePoints(ctx context.Context, b catalog.Block, m *streamMeta) ([]cumulativePoint, error) {
+	om, err := l.otlpMeasureRows(ctx, b, m, true)
+	return om.cumulative, err
 }
 
 // otlpMeasureRows maps the data points of an OTLP metrics block to
 // measures (docs/sql.md): a gauge or sum point is one row (name and unit
 // of its metric, target the scope name, properties its attributes); a
 // histogram or exponential histogram point is the rows <name>_count,
-// <name>_sum, <name>_min and <name>_max (those it has), and, with delta
-// temporality, a histogramRow of its buckets; a summary point is
-// <name>_count, <name>_sum and one row per quantile named <name> with
-// the property quantile.
-func (l *Lakehouse) otlpMeasureRows(ctx context.Context, b catalog.Block, m *streamMeta) ([]measureRow, []histogramRow, error) {
+// <name>_sum, <name>_min and <name>_max (those it has), and a
+// histogramRow of its buckets with delta temporality, a cumulativePoint
+// with cumulative temporality; a summary point is <name>_count,
+// <name>_sum and one row per quantile named <name> with the property
+// quantile. With onlyCumulative, only the cumulative points are kept.
+func (l *Lakehouse) otlpMeasureRows(ctx context.Context, b catalog.Block, m *streamMeta, onlyCumulative bool) (otlpMetrics, error) {
 	data, err := l.otlpPayload(ctx, b, m, catalog.FormatOTLPMetrics)
 	if err != nil {
-		return nil, nil, err
+		return otlpMetrics{}, err
 	}
-	rows, hists, err := decodeOTLPMetrics(data, int(b.NbObjects))
+	om, err := decodeOTLPMetrics(data, int(b.NbObjects), onlyCumulative)
 	if err != nil {
-		return nil, nil, fmt.Errorf("block %s: %w", b.BlockID, err)
+		return otlpMetrics{}, fmt.Errorf("block %s: %w", b.BlockID, err)
 	}
-	return rows, hists, nil
+	return om, nil
 }
 
 // decodeOTLPMetrics maps the data points of an OTLP metrics payload to
 // measures and histograms (see otlpMeasureRows); n is the expected
 // number of points.
-func decodeOTLPMetrics(data []byte, n int) ([]measureRow, []histogramRow, error) {
+func decodeOTLPMetrics(data []byte, n int, onlyCumulative bool) (otlpMetrics, error) {
 	req := pmetricotlp.NewExportRequest()
 	if err := req.UnmarshalProto(data); err != nil {
-		return nil, nil, fmt.Errorf("decode OTLP metrics: %w", err)
+		return otlpMetrics{}, fmt.Errorf("decode OTLP metrics: %w", err)
 	}
-	var c metricConverter
-	c.rows = make([]measureRow, 0, min(max(n, 0), maxPresizedRows))
+	c := metricConverter{onlyCumulative: onlyCumulative}
+	if !onlyCumulative {
+		c.rows = make([]measureRow, 0, min(max(n, 0), maxPresizedRows))
+	}
 	rms := req.Metrics().ResourceMetrics()
 	for i := range rms.Len() {
 		sms := rms.At(i).ScopeMetrics()
@@ -75,14 +93,16 @@ func decodeOTLPMetrics(data []byte, n int) ([]measureRow, []histogramRow, error)
 			}
 		}
 	}
-	return c.rows, c.hists, nil
+	return otlpMetrics{rows: c.rows, hists: c.hists, cumulative: c.cumulative}, nil
 }
 
 // metricConverter accumulates the rows of the metrics of one scope.
 type metricConverter struct {
-	target string
-	rows   []measureRow
-	hists  []histogramRow
+	target         string
+	onlyCumulative bool
+	rows           []measureRow
+	hists          []histogramRow
+	cumulative     []cumulativePoint
 }
 
 func (c *metricConverter) add(t pcommon.Timestamp, name, unit string, v float64, props string) {
@@ -91,6 +111,10 @@ func (c *metricConverter) add(t pcommon.Timestamp, name, unit string, v float64,
 
 func (c *metricConverter) metric(m pmetric.Metric) {
 	name, unit := m.Name(), m.Unit()
+	if c.onlyCumulative {
+		c.cumulativeOnly(m)
+		return
+	}
 	number := func(ps pmetric.NumberDataPointSlice) {
 		for i := range ps.Len() {
 			p := ps.At(i)
@@ -108,26 +132,24 @@ func (c *metricConverter) metric(m pmetric.Metric) {
 	case pmetric.MetricTypeSum:
 		number(m.Sum().DataPoints())
 	case pmetric.MetricTypeHistogram:
-		delta := m.Histogram().AggregationTemporality() == pmetric.AggregationTemporalityDelta
+		temporality := m.Histogram().AggregationTemporality()
 		ps := m.Histogram().DataPoints()
 		for i := range ps.Len() {
 			p := ps.At(i)
-			c.distribution(p.Timestamp(), name, unit, attrsJSON(p.Attributes()), p.Count(),
+			props := attrsJSON(p.Attributes())
+			c.distribution(p.Timestamp(), name, unit, props, p.Count(),
 				optional(p.HasSum(), p.Sum()), optional(p.HasMin(), p.Min()), optional(p.HasMax(), p.Max()))
-			if delta {
-				c.histogram(p.Timestamp(), name, unit, p.Sum(), explicitSketch(p))
-			}
+			c.histogram(temporality, name, unit, props, explicitPoint(p))
 		}
 	case pmetric.MetricTypeExponentialHistogram:
-		delta := m.ExponentialHistogram().AggregationTemporality() == pmetric.AggregationTemporalityDelta
+		temporality := m.ExponentialHistogram().AggregationTemporality()
 		ps := m.ExponentialHistogram().DataPoints()
 		for i := range ps.Len() {
 			p := ps.At(i)
-			c.distribution(p.Timestamp(), name, unit, attrsJSON(p.Attributes()), p.Count(),
+			props := attrsJSON(p.Attributes())
+			c.distribution(p.Timestamp(), name, unit, props, p.Count(),
 				optional(p.HasSum(), p.Sum()), optional(p.HasMin(), p.Min()), optional(p.HasMax(), p.Max()))
-			if delta {
-				c.histogram(p.Timestamp(), name, unit, p.Sum(), exponentialSketch(p))
-			}
+			c.histogram(temporality, name, unit, props, exponentialPoint(p))
 		}
 	case pmetric.MetricTypeSummary:
 		ps := m.Summary().DataPoints()
@@ -164,87 +186,41 @@ func (c *metricConverter) distribution(t pcommon.Timestamp, name, unit string, p
 	}
 }
 
-func (c *metricConverter) histogram(t pcommon.Timestamp, name, unit string, sum float64, sk sketch.Sketch) {
-	c.hists = append(c.hists, histogramRow{time: int64(t), name: name, target: c.target, unit: unit, sum: sum, sketch: sk})
+// histogram adds the sketch of a delta point, or keeps a cumulative
+// point for its delta (cumulative.go); a point of unspecified
+// temporality adds nothing.
+func (c *metricConverter) histogram(t pmetric.AggregationTemporality, name, unit, props string, p histPoint) {
+	switch t {
+	case pmetric.AggregationTemporalityDelta:
+		c.hists = append(c.hists, histogramRow{time: p.time, name: name, target: c.target, unit: unit, sum: p.sum, sketch: p.sketch()})
+		return
+	case pmetric.AggregationTemporalityCumulative:
+	default:
+		return
+	}
+	c.cumulative = append(c.cumulative, cumulativePoint{
+		key: seriesKey{name: name, target: c.target, unit: unit, props: props, start: p.start, exponential: p.exponential},
+		p:   p,
+	})
 }
 
-// explicitSketch is the sketch of a histogram point with explicit
-// bounds: the values of bucket i, (bounds[i-1], bounds[i]], counted at
-// the bucket's midpoint; the open first and last buckets end at the
-// point's min and max when it has them, else at their one bound. Min and
-// Max are the point's when it has them.
-func explicitSketch(p pmetric.HistogramDataPoint) sketch.Sketch {
-	bounds, counts := p.ExplicitBounds(), p.BucketCounts()
-	var b sketch.Builder
-	for i := range counts.Len() {
-		n := counts.At(i)
-		if n == 0 {
-			continue
-		}
-		var lo, hi float64
-		switch {
-		case bounds.Len() == 0: // one bucket: all values
-			lo, hi = p.Min(), p.Max()
-			if !p.HasMin() || !p.HasMax() {
-				lo, hi = p.Sum()/float64(p.Count()), p.Sum()/float64(p.Count())
+// cumulativeOnly keeps the cumulative histogram points of a metric.
+func (c *metricConverter) cumulativeOnly(m pmetric.Metric) {
+	name, unit := m.Name(), m.Unit()
+	switch m.Type() {
+	case pmetric.MetricTypeHistogram:
+		if t := m.Histogram().AggregationTemporality(); t == pmetric.AggregationTemporalityCumulative {
+			ps := m.Histogram().DataPoints()
+			for i := range ps.Len() {
+				c.histogram(t, name, unit, attrsJSON(ps.At(i).Attributes()), explicitPoint(ps.At(i)))
 			}
-		case i == 0:
-			hi = bounds.At(0)
-			lo = hi
-			if p.HasMin() && p.Min() <= hi {
-				lo = p.Min()
+		}
+	case pmetric.MetricTypeExponentialHistogram:
+		if t := m.ExponentialHistogram().AggregationTemporality(); t == pmetric.AggregationTemporalityCumulative {
+			ps := m.ExponentialHistogram().DataPoints()
+			for i := range ps.Len() {
+				c.histogram(t, name, unit, attrsJSON(ps.At(i).Attributes()), exponentialPoint(ps.At(i)))
 			}
-		case i >= bounds.Len():
-			lo = bounds.At(bounds.Len() - 1)
-			hi = lo
-			if p.HasMax() && p.Max() >= lo {
-				hi = p.Max()
-			}
-		default:
-			lo, hi = bounds.At(i-1), bounds.At(i)
-		}
-		v := lo + (hi-lo)/2
-		if p.HasMin() {
-			v = math.Max(v, p.Min())
-		}
-		if p.HasMax() {
-			v = math.Min(v, p.Max())
-		}
-		b.AddN(v, n)
-	}
-	sk := b.Sketch()
-	if p.HasMin() && sk.Count > 0 {
-		sk.Min = p.Min()
-	}
-	if p.HasMax() && sk.Count > 0 {
-		sk.Max = p.Max()
-	}
-	return sk
-}
-
-// exponentialSketch is the sketch of an exponential histogram point:
-// the values of bucket index i at scale s, (base^i, base^(i+1)] with
-// base = 2^(2^-s), counted at its geometric midpoint base^(i+1/2)
-// (negative buckets mirrored), the zero bucket at 0.
-func exponentialSketch(p pmetric.ExponentialHistogramDataPoint) sketch.Sketch {
-	var b sketch.Builder
-	step := math.Exp2(-float64(p.Scale()))
-	add := func(bk pmetric.ExponentialHistogramDataPointBuckets, sign float64) {
-		counts := bk.BucketCounts()
-		for j := range counts.Len() {
-			idx := float64(bk.Offset()) + float64(j)
-			b.AddN(sign*math.Exp2((idx+0.5)*step), counts.At(j))
 		}
 	}
-	b.AddN(0, p.ZeroCount())
-	add(p.Positive(), 1)
-	add(p.Negative(), -1)
-	sk := b.Sketch()
-	if p.HasMin() && sk.Count > 0 {
-		sk.Min = p.Min()
-	}
-	if p.HasMax() && sk.Count > 0 {
-		sk.Max = p.Max()
-	}
-	return sk
 }

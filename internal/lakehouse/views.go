@@ -103,7 +103,8 @@ var viewSets = []*viewSet{
 		reaggregate: logStatsSQL, merge: logStatsMergeSQL, rowSchema: logStatsRowSchema, notNull: logStatsNotNull,
 	},
 	{
-		name: MeasureStatsView, schema: MeasureStatsSchema, hash: []byte{1}, tag: "metrics", global: true, maxDelta: 24 * time.Hour,
+		// Hash 2: the deltas of cumulative histograms (cumulative.go).
+		name: MeasureStatsView, schema: MeasureStatsSchema, hash: []byte{2}, tag: "metrics", global: true, maxDelta: 24 * time.Hour,
 		appendBlock: (*Lakehouse).appendMeasureStatsBlock, timeFilter: logStatsFilter,
 		reaggregate: measureStatsSQL, merge: measureStatsMergeSQL, rowSchema: measureStatsRowSchema,
 		notNull: measureStatsNotNull,
