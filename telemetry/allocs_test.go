@@ -52,6 +52,10 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 		{"async span", func() { allocSpan.BeginAsync(AsyncSpan{}).End() }},
 		{"async span with trace ids", func() { allocSpan.BeginAsyncTraced(AsyncSpan{}, ids).End() }},
 		{"pending span finished with trace ids", func() { BeginPending(AsyncSpan{}).FinishTraced(allocSpan, ids) }},
+		{"pending span finished with a status", func() {
+			BeginPending(AsyncSpan{}).FinishStatus(allocSpan, ids, SpanStatus{Code: 200, RequestBytes: -1, ResponseBytes: 42})
+		}},
+		{"async span ended with a status", func() { allocSpan.BeginAsync(AsyncSpan{}).EndStatus(SpanStatus{Code: 3}) }},
 	} {
 		if n := testing.AllocsPerRun(20000, c.fn); n != 0 {
 			t.Errorf("%s: %v allocations per event, want 0", c.name, n)

@@ -123,7 +123,12 @@ func (p PendingAsyncSpan) Finish(s *Span) { p.finish(s, nil) }
 
 // finish records the span, with its trace ids (nil: none) before its
 // begin event.
-func (p PendingAsyncSpan) finish(s *Span, ids *TraceIDs) {
+func (p PendingAsyncSpan) finish(s *Span, ids *TraceIDs) { p.finishWith(s, ids, nil) }
+
+// finishWith records the span in one reservation, so that its events are
+// in the same block: its trace ids (nil: none), its begin event, its
+// status (nil: none) and its end event.
+func (p PendingAsyncSpan) finishWith(s *Span, ids *TraceIDs, st *SpanStatus) {
 	if p.id == 0 {
 		return
 	}
@@ -134,19 +139,29 @@ func (p PendingAsyncSpan) finish(s *Span, ids *TraceIDs) {
 	a := p.AsyncSpan
 	a.span = s
 	t := now()
+	size, count := 2*asyncSpanSize, uint32(2)
+	if ids != nil {
+		size, count = size+asyncTraceSize, count+1
+	}
+	if st != nil {
+		size, count = size+asyncStatusSize, count+1
+	}
 	sh, pid := sys.acquireShard()
 	w := &sh.writers[kindCPU]
-	if ids == nil {
-		w.asyncEvent(beginAsyncSpanEvent, &a, p.begin)
-		w.asyncEvent(endAsyncSpanEvent, &a, t)
-	} else {
-		// One reservation: the three events are in the same block.
-		b := w.reserve(asyncTraceSize + 2*asyncSpanSize)
+	b := w.reserve(size)
+	i := 0
+	if ids != nil {
 		putAsyncTrace(b, a.id, ids)
-		putAsyncSpan(b[asyncTraceSize:], beginAsyncSpanEvent, &a, p.begin)
-		putAsyncSpan(b[asyncTraceSize+asyncSpanSize:], endAsyncSpanEvent, &a, t)
-		w.commitN(asyncTraceSize+2*asyncSpanSize, 3)
+		i = asyncTraceSize
 	}
+	putAsyncSpan(b[i:], beginAsyncSpanEvent, &a, p.begin)
+	i += asyncSpanSize
+	if st != nil {
+		putAsyncStatus(b[i:], a.id, st)
+		i += asyncStatusSize
+	}
+	putAsyncSpan(b[i:], endAsyncSpanEvent, &a, t)
+	w.commitN(size, count)
 	sys.releaseShard(pid)
 }
 

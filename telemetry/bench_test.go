@@ -177,6 +177,22 @@ func BenchmarkMicromegas(b *testing.B) {
 			}
 		})
 	})
+	b.Run("pending_span_finish_status", func(b *testing.B) {
+		startBench(b)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				BeginPending(AsyncSpan{}).FinishStatus(benchSpan, benchTraceIDs, SpanStatus{Code: 200, RequestBytes: -1, ResponseBytes: 512})
+			}
+		})
+	})
+	b.Run("async_span_traced_end_status", func(b *testing.B) {
+		startBench(b)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				benchSpan.BeginAsyncTraced(AsyncSpan{}, benchTraceIDs).EndStatus(SpanStatus{Code: 0, RequestBytes: 4, ResponseBytes: 2})
+			}
+		})
+	})
 }
 
 func BenchmarkOpenTelemetry(b *testing.B) {

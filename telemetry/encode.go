@@ -120,6 +120,8 @@ func (e *encoder) extract(kind streamKind, objs []byte) error {
 				desc, next = le.Uint64(objs[i+1:]), i+asyncSpanSize
 			case asyncSpanTraceEvent:
 				desc, next = last, i+asyncTraceSize // references no metadata
+			case asyncSpanStatusEvent:
+				desc, next = last, i+asyncStatusSize // references no metadata
 			}
 		}
 		if next <= i || next > len(objs) {

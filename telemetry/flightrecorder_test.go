@@ -12,7 +12,11 @@ import (
 	"github.com/micromegas-go/micromegas/internal/gotrace"
 )
 
-var frError = NewLogSite(LevelError, "flightrecorder/test", "request failed")
+var (
+	frError = NewLogSite(LevelError, "flightrecorder/test", "request failed")
+	frFatal = NewLogSite(LevelFatal, "flightrecorder/test", "cannot continue: %s (%d)")
+	frWarn  = NewLogSite(LevelWarn, "flightrecorder/test", "slow disk")
+)
 
 // snapshot is a flight-recorder snapshot the collector received.
 type snapshot struct {
@@ -79,16 +83,23 @@ func workerStates(t *testing.T, data string) (goroutines int, states map[string]
 	return len(gs), states
 }
 
+// TestFlightRecorder: each tail-sampling trigger sends one snapshot of
+// the window, holding the burst's goroutines; logs less severe than the
+// trigger level (quiet) send none.
 func TestFlightRecorder(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		ts      *TailSampling
 		trigger func(*Guard)
 		want    string
-		sync    bool // sent when trigger returns
+		sync    bool   // sent when trigger returns
+		quiet   func() // before the trigger: must not trigger
 	}{
-		{"error log", nil, func(*Guard) { frError.Log() }, TriggerLog, false},
-		{"KeepRecent", nil, func(g *Guard) { g.KeepRecent() }, TriggerKeepRecent, false},
+		{"error log", nil, func(*Guard) { frError.Log() }, TriggerLog, false, func() { frWarn.Log() }},
+		{"fatal log", nil, func(*Guard) { frFatal.Logf("disk full", 28) }, TriggerLog, false, nil},
+		{"fatal log, trigger level fatal", &TailSampling{TriggerLevel: LevelFatal}, func(*Guard) { frFatal.Log() },
+			TriggerLog, false, func() { frError.Log(); frError.Logf() }},
+		{"KeepRecent", nil, func(g *Guard) { g.KeepRecent() }, TriggerKeepRecent, false, nil},
 		{"slow span", &TailSampling{SlowSpan: 30 * time.Millisecond}, func(*Guard) {
 			tr := NewTrack("slow", nil)
 			defer tr.Close()
@@ -96,20 +107,24 @@ func TestFlightRecorder(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 			tr.End(tsSpan)
 			tr.Flush()
-		}, TriggerSlowSpan, false},
+		}, TriggerSlowSpan, false, nil},
 		{"panic", nil, func(*Guard) {
 			defer func() { recover() }()
 			defer FlushOnPanic(10 * time.Second)
 			panic(errors.New("boom"))
-		}, TriggerPanic, true},
+		}, TriggerPanic, true, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			col := newCollector(t)
 			g := startTelemetry(t, Config{URL: col.url(), EnableCPUTracing: true, TailSampling: c.ts,
 				FlightRecorder: &FlightRecorder{Window: 5 * time.Second}})
 			frBurst()
-			if n := len(snapshots(col)); n != 0 {
-				t.Fatalf("%d snapshots before any trigger", n)
+			if c.quiet != nil {
+				c.quiet()
+				time.Sleep(300 * time.Millisecond) // time for a snapshot it would wrongly trigger
+			}
+			if n, st := len(snapshots(col)), g.Stats(); n != 0 || st.TraceSnapshots != 0 {
+				t.Fatalf("%d snapshots (stats %+v) before any trigger", n, st)
 			}
 			c.trigger(g)
 			if c.sync && len(snapshots(col)) == 0 {

@@ -208,6 +208,8 @@ func (s *sampler) scan(st *stream, objs []byte) bool {
 			i += asyncSpanSize
 		case asyncSpanTraceEvent:
 			i += asyncTraceSize
+		case asyncSpanStatusEvent:
+			i += asyncStatusSize
 		default:
 			return slow
 		}

@@ -61,6 +61,11 @@ const (
 	// @16, otel_span_id @24, otel_parent_span_id @32, all u64; the ids read
 	// as big-endian numbers, so that %016x prints their W3C hex.
 	asyncSpanTraceEvent = 4
+	// asyncSpanStatusEvent (ours) is the outcome of an async span's
+	// operation (status.go), written just before its end event. POD 32:
+	// span_id u64 @0, status i64 @8, request_bytes i64 @16,
+	// response_bytes i64 @24 (-1: unknown).
+	asyncSpanStatusEvent = 5
 )
 
 // Record sizes, type index included.
@@ -73,6 +78,7 @@ const (
 	threadSpanSize   = 1 + 16
 	asyncSpanSize    = 1 + 36
 	asyncTraceSize   = 1 + 40
+	asyncStatusSize  = 1 + 32
 	dynStringHeader  = 5
 )
 
@@ -237,6 +243,12 @@ func objectUDTs(k streamKind) []transit.UserDefinedType {
 				intrinsic("trace_id_low", "u64", 16, 8),
 				intrinsic("otel_span_id", "u64", 24, 8),
 				intrinsic("otel_parent_span_id", "u64", 32, 8),
+			}},
+			{Name: transit.AsyncSpanStatusTypeName, Size: 32, Members: []transit.Member{
+				intrinsic("span_id", "u64", 0, 8),
+				intrinsic("status", "i64", 8, 8),
+				intrinsic("request_bytes", "i64", 16, 8),
+				intrinsic("response_bytes", "i64", 24, 8),
 			}},
 		}
 	}

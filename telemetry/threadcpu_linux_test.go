@@ -25,6 +25,12 @@ func BenchmarkThreadCPU(b *testing.B) {
 		{"async_span_traced_begin_end", func(int) { benchSpan.BeginAsyncTraced(AsyncSpan{}, benchTraceIDs).End() }},
 		{"pending_span_finish", func(int) { BeginPending(AsyncSpan{}).Finish(benchSpan) }},
 		{"pending_span_finish_traced", func(int) { BeginPending(AsyncSpan{}).FinishTraced(benchSpan, benchTraceIDs) }},
+		{"pending_span_finish_status", func(i int) {
+			BeginPending(AsyncSpan{}).FinishStatus(benchSpan, benchTraceIDs, SpanStatus{Code: 200, RequestBytes: -1, ResponseBytes: int64(i)})
+		}},
+		{"async_span_traced_end_status", func(int) {
+			benchSpan.BeginAsyncTraced(AsyncSpan{}, benchTraceIDs).EndStatus(SpanStatus{Code: 0, RequestBytes: 4, ResponseBytes: 2})
+		}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

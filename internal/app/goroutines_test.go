@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +15,11 @@ import (
 	"github.com/micromegas-go/micromegas/telemetry"
 )
 
-var grFailed = telemetry.NewLogSite(telemetry.LevelError, "gr/main", "the burst failed")
+var (
+	grFailed    = telemetry.NewLogSite(telemetry.LevelError, "gr/main", "the burst failed")
+	grBurst     = telemetry.NewSpan("gr_burst")
+	grBurstWait = telemetry.NewSpan("gr_burst_wait")
+)
 
 // grWorker takes jobs from a channel and spins on each: it runs, waits
 // for the channel, and waits for a P.
@@ -29,21 +34,30 @@ func grWorker(jobs <-chan int, wg *sync.WaitGroup) {
 	}
 }
 
-// TestFlightRecorderInPerfetto: a program logs an error after a burst of
-// goroutine work; the flight recorder's snapshot reaches the server, the
-// goroutine_states view shows the burst's goroutines, and the Perfetto
-// trace of the process has a track per goroutine with its states.
+// TestFlightRecorderInPerfetto: a program with CPU tracing on logs an
+// error after a burst of goroutine work, which it records as a thread span
+// and an async span; the flight recorder's snapshot reaches the server,
+// the goroutine_states view shows the burst's goroutines running,
+// runnable (waiting for a P: more workers than Ps) and blocked, and the
+// Perfetto trace of the process has a track per goroutine with those
+// states beside the thread track and the async track of the same process,
+// their slices over the same time.
 func TestFlightRecorderInPerfetto(t *testing.T) {
 	a := startApp(t)
 	guard, err := telemetry.Init(telemetry.Config{
-		URL:            "http://" + a.IngestionAddr().String(),
-		FlightRecorder: &telemetry.FlightRecorder{Window: 5 * time.Second},
+		URL:              "http://" + a.IngestionAddr().String(),
+		EnableCPUTracing: true,
+		FlightRecorder:   &telemetry.FlightRecorder{Window: 5 * time.Second},
 	})
 	if err != nil {
 		t.Fatalf("telemetry init: %v", err)
 	}
 	pid := guard.ProcessID()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2)) // more workers than Ps: some wait for one
 	const workers = 6
+	track := telemetry.NewTrack("gr-main", nil)
+	track.Begin(grBurst)
+	wait := grBurstWait.BeginAsync(telemetry.AsyncSpan{})
 	var wg sync.WaitGroup
 	jobs := make(chan int)
 	for range workers {
@@ -55,6 +69,9 @@ func TestFlightRecorderInPerfetto(t *testing.T) {
 	}
 	close(jobs)
 	wg.Wait()
+	wait.End()
+	track.End(grBurst)
+	track.Close()
 	grFailed.Log()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -79,7 +96,7 @@ func TestFlightRecorderInPerfetto(t *testing.T) {
 			t.Errorf("trigger %q, want %q", r[3], telemetry.TriggerLog)
 		}
 	}
-	if len(ids) != workers || states["running/"] == 0 || states["blocked/chan receive"] == 0 {
+	if len(ids) != workers || states["running/"] == 0 || states["runnable/"] == 0 || states["blocked/chan receive"] == 0 {
 		t.Fatalf("goroutine_states of the workers: %d goroutines, states %v; rows %v", len(ids), states, rows)
 	}
 
@@ -100,14 +117,40 @@ func TestFlightRecorderInPerfetto(t *testing.T) {
 	if err != nil {
 		t.Fatalf("trace slices: %v", err)
 	}
-	var goroutinesTrack uint64
+	var goroutinesTrack, threadTrack, asyncTrack, proc uint64
 	for _, tk := range tr.Tracks {
-		if tk.Name == "Goroutines" && tr.Tracks[tk.Parent] != nil && tr.Tracks[tk.Parent].IsProcess {
+		if tr.Tracks[tk.Parent] == nil || !tr.Tracks[tk.Parent].IsProcess {
+			continue
+		}
+		if proc != 0 && tk.Parent != proc {
+			t.Fatalf("tracks under two processes: %d and %d", proc, tk.Parent)
+		}
+		proc = tk.Parent
+		switch {
+		case tk.Name == "Goroutines":
 			goroutinesTrack = tk.UUID
+		case tk.Name == "Async Operations":
+			asyncTrack = tk.UUID
+		case tk.IsThread && tk.Name == "gr-main":
+			threadTrack = tk.UUID
 		}
 	}
-	if goroutinesTrack == 0 {
-		t.Fatal("no Goroutines track under the process")
+	if goroutinesTrack == 0 || threadTrack == 0 || asyncTrack == 0 {
+		t.Fatalf("tracks under the process: goroutines %d, thread gr-main %d, async %d; want all three", goroutinesTrack, threadTrack, asyncTrack)
+	}
+	// The thread span and the async span of the burst, on their tracks
+	// (async spans may be on a lane: a child track of the async track).
+	var burst, burstWait *perfettotest.Slice
+	for i, s := range slices {
+		switch {
+		case s.Track == threadTrack && s.Name == "gr_burst":
+			burst = &slices[i]
+		case (s.Track == asyncTrack || tr.Tracks[s.Track] != nil && tr.Tracks[s.Track].Parent == asyncTrack) && s.Name == "gr_burst_wait":
+			burstWait = &slices[i]
+		}
+	}
+	if burst == nil || burstWait == nil {
+		t.Fatalf("thread span slice %+v, async span slice %+v: want both", burst, burstWait)
 	}
 	workerTracks := map[uint64]bool{}
 	for _, tk := range tr.Tracks {
@@ -119,15 +162,22 @@ func TestFlightRecorderInPerfetto(t *testing.T) {
 		t.Fatalf("%d grWorker goroutine tracks, want %d", len(workerTracks), workers)
 	}
 	seen := map[string]int{}
+	during := 0 // worker slices within the burst's thread span
 	for _, s := range slices {
 		if workerTracks[s.Track] {
 			seen[s.Name]++
 			if s.End < s.Begin || s.Cat != "goroutine" {
 				t.Errorf("slice %+v", s)
 			}
+			if s.Begin >= burst.Begin && s.End <= burst.End {
+				during++
+			}
 		}
 	}
-	for _, want := range []string{"running", "blocked: chan receive", perfetto.GoroutineSliceName("blocked", "chan receive")} {
+	if during == 0 {
+		t.Errorf("no goroutine slice of the workers within the burst's span [%d, %d]: the tracks do not share a clock", burst.Begin, burst.End)
+	}
+	for _, want := range []string{"running", "runnable", "blocked: chan receive", perfetto.GoroutineSliceName("blocked", "chan receive")} {
 		if seen[want] == 0 {
 			t.Errorf("no %q slice on the worker tracks: %v", want, seen)
 		}

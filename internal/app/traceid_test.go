@@ -20,8 +20,9 @@ import (
 // OpenTelemetry trace id it belongs to: the one of the incoming
 // traceparent header, or a fresh one that the program's outgoing call
 // carries; the span of the call and the downstream span are linked by
-// their OpenTelemetry span ids. The queries of docs/sql.md find a span by
-// trace id and the trace id of a span.
+// their OpenTelemetry span ids; the end rows give each request's status
+// and response size. The queries of docs/sql.md find a span by trace id,
+// the trace id of a span and the status of a trace's requests.
 func TestTraceIDsOfRequests(t *testing.T) {
 	a := startApp(t)
 	guard, err := telemetry.Init(telemetry.Config{URL: "http://" + a.IngestionAddr().String(), EnableCPUTracing: true,
@@ -39,6 +40,10 @@ func TestTraceIDsOfRequests(t *testing.T) {
 			t.Errorf("downstream call %s without a valid traceparent: %q", r.PathValue("id"), r.Header.Get(traceparent.Header))
 		}
 		received[r.PathValue("id")] = tc
+		if r.PathValue("id") == "fresh" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("busy"))
+		}
 	})
 	backSrv := httptest.NewServer(httptrace.Middleware(back))
 	defer backSrv.Close()
@@ -120,5 +125,22 @@ func TestTraceIDsOfRequests(t *testing.T) {
 		WHERE span_id = `+rows[0][0]+` AND event_type = 'begin'`)
 	if joinRows(trace) != "4bf92f3577b34da6a3ce929d0e0e4736" {
 		t.Errorf("trace of span %s: %v", rows[0][0], trace)
+	}
+
+	// docs/sql.md: the status and response size of the requests of a
+	// trace, from the end rows. The downstream service answered 503
+	// "busy" to the fresh request, the front service 200 with no body.
+	_, statuses := queryRows(t, addr, `WITH ev AS (SELECT * FROM view_instance('async_events', '`+pid+`'))
+		SELECT b.name, e.status, e.request_bytes, e.response_bytes
+		FROM ev b JOIN ev e ON e.span_id = b.span_id AND e.event_type = 'end'
+		WHERE b.event_type = 'begin' AND b.trace_id = '`+freshTrace+`' ORDER BY b.time`)
+	want := "GET /front/{id}:200:0:0 GET " + backHost + ":503:0:4 GET /back/{id}:503:0:4"
+	if got := joinRows(statuses); got != want {
+		t.Errorf("statuses of trace %s: %s, want %s", freshTrace, got, want)
+	}
+	_, failed := queryRows(t, addr, `SELECT name FROM view_instance('async_events', '`+pid+`')
+		WHERE event_type = 'end' AND target = '`+httptrace.ServerTarget+`' AND status >= 500`)
+	if got := joinRows(failed); got != "GET /back/{id}" {
+		t.Errorf("server requests that failed: %q, want the fresh request's downstream one", got)
 	}
 }

@@ -21,6 +21,7 @@ func asyncSeed(t testing.TB) (transit.Dependencies, []byte) {
 	x.EndSpan(db, 12)
 	x.BeginAsync(db, 2, 1, 1, 15)
 	x.AsyncTrace(2, trace, [8]byte{0xcc}, [8]byte{})
+	x.AsyncStatus(2, 200, 7, -1)
 	x.EndAsync(db, 2, 1, 1, 25)
 	x.EndAsync(req, 1, 0, 0, 30)
 	body, err := x.Payload()
@@ -49,13 +50,61 @@ func asyncSeed(t testing.TB) (transit.Dependencies, []byte) {
 // withTraceType returns the cpu object types of lakehousetest with the
 // members of AsyncSpanTraceEvent replaced.
 func withTraceType(members []transit.Member) []transit.UserDefinedType {
+	return withMembers(transit.AsyncSpanTraceTypeName, members)
+}
+
+// withMembers returns the cpu object types of lakehousetest with the
+// members of type name replaced.
+func withMembers(name string, members []transit.Member) []transit.UserDefinedType {
 	udts := lakehousetest.ThreadUDTs()
 	for i := range udts {
-		if udts[i].Name == transit.AsyncSpanTraceTypeName {
+		if udts[i].Name == name {
 			udts[i].Members = members
 		}
 	}
 	return udts
+}
+
+// TestAsyncBlockBadStatus: a status event the decoder cannot read leaves
+// the status out and says why; the span events and trace ids of the
+// block are all kept.
+func TestAsyncBlockBadStatus(t *testing.T) {
+	i64 := func(name string, off int) transit.Member {
+		return transit.Member{Name: name, TypeName: "i64", Offset: off, Size: 8}
+	}
+	good := []transit.Member{i64("response_bytes", 0), i64("request_bytes", 8), i64("status", 16),
+		{Name: "span_id", TypeName: "u64", Offset: 24, Size: 8}}
+	deps, objBuf := asyncSeed(t)
+	for _, c := range []struct {
+		name    string
+		members []transit.Member
+		wantErr string // "": the status is read
+	}{
+		{"as declared", good, ""},
+		{"a member missing", good[1:], `has no member "response_bytes"`},
+		{"a float status", []transit.Member{good[0], good[1], {Name: "status", TypeName: "f64", Offset: 16, Size: 8}, good[3]},
+			`member "status" of AsyncSpanStatusEvent is f64`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ab := newAsyncBlock()
+			if err := transit.ScanObjects(objBuf, withMembers(transit.AsyncSpanStatusTypeName, c.members), deps, ab.add); err != nil {
+				t.Fatal(err)
+			}
+			if len(ab.events) != 4 || len(ab.traces) != 2 {
+				t.Errorf("%d async events and %d traces, want 4 and 2", len(ab.events), len(ab.traces))
+			}
+			if c.wantErr == "" {
+				want := asyncStatus{status: 200, requestBytes: 7, responseBytes: -1}
+				if ab.badStatus != nil || len(ab.statuses) != 1 || ab.statuses[2] != want {
+					t.Errorf("statuses %v (error %v), want span 2: %v", ab.statuses, ab.badStatus, want)
+				}
+				return
+			}
+			if len(ab.statuses) != 0 || ab.badStatus == nil || !strings.Contains(ab.badStatus.Error(), c.wantErr) {
+				t.Errorf("statuses %v, error %v; want none and an error saying %q", ab.statuses, ab.badStatus, c.wantErr)
+			}
+		})
+	}
 }
 
 // TestAsyncBlockBadTrace: a trace event the decoder cannot read (a client
@@ -128,8 +177,8 @@ func FuzzAsyncBlock(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(ab.events)+len(ab.traces) > objects {
-			t.Fatalf("%d events and %d traces from %d objects", len(ab.events), len(ab.traces), objects)
+		if len(ab.events)+len(ab.traces)+len(ab.statuses) > objects {
+			t.Fatalf("%d events, %d traces and %d statuses from %d objects", len(ab.events), len(ab.traces), len(ab.statuses), objects)
 		}
 		for id, tr := range ab.traces {
 			if len(tr.traceID) != 32 || (tr.spanID != "" && len(tr.spanID) != 16) || (tr.parentSpanID != "" && len(tr.parentSpanID) != 16) {

@@ -89,11 +89,14 @@ var ThreadSpansSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "line", Type: arrow.PrimitiveTypes.Uint32},
 }, nil)
 
-// AsyncEventsSchema is the schema of async_events (spec 5.2), with three
+// AsyncEventsSchema is the schema of async_events (spec 5.2), with six
 // trailing columns of ours: the OpenTelemetry trace id, span id and
 // parent span id of the span, as lowercase hex (the text of traceparent
 // headers and of otel_spans), on begin rows of spans recorded with them
-// (AsyncSpanTraceEvent), null otherwise.
+// (AsyncSpanTraceEvent), null otherwise; and the status of the span's
+// operation (an HTTP status, a gRPC code) and the sizes of its request
+// and response in bytes, on end rows of spans recorded with them
+// (AsyncSpanStatusEvent), null otherwise (sizes: also when unknown).
 var AsyncEventsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "stream_id", Type: dict16},
 	{Name: "block_id", Type: dict16},
@@ -109,6 +112,9 @@ var AsyncEventsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "trace_id", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "otel_span_id", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "otel_parent_span_id", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "status", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "request_bytes", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "response_bytes", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
 }, nil)
 
 // BlocksSchema is the schema of blocks (spec 5.2): every block joined

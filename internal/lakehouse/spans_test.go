@@ -94,23 +94,32 @@ func TestAsyncEvents(t *testing.T) {
 	x.BeginAsync(cache, 3, 1, 1, 16)
 	y := lakehousetest.NewBlock()                    // polled on another thread
 	y.AsyncTrace(1, trace, [8]byte{0xdd}, [8]byte{}) // on end rows: ignored
+	y.AsyncStatus(2, 0, 4, 2)                        // status and sizes of span 2, before its end
 	y.EndAsync(db, 2, 1, 1, 25)
-	y.EndAsync(cache, 3, 1, 1, 26)
+	y.EndAsync(cache, 3, 1, 1, 26) // no status
+	y.AsyncStatus(1, 503, -1, 19)  // request size unknown
 	y.EndAsync(req, 1, 0, 0, 30)
+	x.AsyncStatus(3, 404, 1, 1) // in the block of span 3's begin, not of its end: ignored
 	check(t, func() error { _, err := tl.w.WriteBlock(ctx, s1, x, 0, 20, time.Time{}); return err }())
 	check(t, func() error { _, err := tl.w.WriteBlock(ctx, s2, y, 20, 40, time.Time{}); return err }())
 	got := tl.rows(t, `SELECT stream_id = '`+s1.StreamID+`', time, event_type, span_id, parent_span_id, depth, name, filename, target, line,
-		coalesce(trace_id, 'null'), coalesce(otel_span_id, 'null'), coalesce(otel_parent_span_id, 'null')
+		coalesce(trace_id, 'null'), coalesce(otel_span_id, 'null'), coalesce(otel_parent_span_id, 'null'),
+		coalesce(status::VARCHAR, 'null'), coalesce(request_bytes::VARCHAR, 'null'), coalesce(response_bytes::VARCHAR, 'null')
 		FROM view_instance('async_events', '`+p.ProcessID+`') ORDER BY time`, QueryOptions{})
 	msT := func(n int) string { return ts(time.Duration(n) * time.Millisecond) }
 	wantRows(t, got,
-		"true | "+msT(10)+" | begin | 1 | 0 | 0 | request | request.rs | t::request | 10 | 4bf92f3577b34da6a3ce929d0e0e4736 | aa01020304050607 | 00f067aa0ba902b7",
-		"true | "+msT(15)+" | begin | 2 | 1 | 1 | db | db.rs | t::db | 11 | 4bf92f3577b34da6a3ce929d0e0e4736 | bb00000000000000 | null",
-		"true | "+msT(16)+" | begin | 3 | 1 | 1 | cache | cache.rs | t::cache | 12 | null | null | null",
-		"false | "+msT(25)+" | end | 2 | 1 | 1 | db | db.rs | t::db | 11 | null | null | null",
-		"false | "+msT(26)+" | end | 3 | 1 | 1 | cache | cache.rs | t::cache | 12 | null | null | null",
-		"false | "+msT(30)+" | end | 1 | 0 | 0 | request | request.rs | t::request | 10 | null | null | null",
+		"true | "+msT(10)+" | begin | 1 | 0 | 0 | request | request.rs | t::request | 10 | 4bf92f3577b34da6a3ce929d0e0e4736 | aa01020304050607 | 00f067aa0ba902b7 | null | null | null",
+		"true | "+msT(15)+" | begin | 2 | 1 | 1 | db | db.rs | t::db | 11 | 4bf92f3577b34da6a3ce929d0e0e4736 | bb00000000000000 | null | null | null | null",
+		"true | "+msT(16)+" | begin | 3 | 1 | 1 | cache | cache.rs | t::cache | 12 | null | null | null | null | null | null",
+		"false | "+msT(25)+" | end | 2 | 1 | 1 | db | db.rs | t::db | 11 | null | null | null | 0 | 4 | 2",
+		"false | "+msT(26)+" | end | 3 | 1 | 1 | cache | cache.rs | t::cache | 12 | null | null | null | null | null | null",
+		"false | "+msT(30)+" | end | 1 | 0 | 0 | request | request.rs | t::request | 10 | null | null | null | 503 | null | 19",
 	)
+	// The status of a request by trace id, as docs/sql.md shows it.
+	got = tl.rows(t, `WITH ev AS (SELECT * FROM view_instance('async_events', '`+p.ProcessID+`'))
+		SELECT b.name, e.status, e.response_bytes FROM ev b JOIN ev e ON b.span_id = e.span_id
+		WHERE b.trace_id = '4bf92f3577b34da6a3ce929d0e0e4736' AND b.event_type = 'begin' AND e.event_type = 'end' AND e.status >= 500`, QueryOptions{})
+	wantRows(t, got, "request | 503 | 19")
 	// The span of a trace, with its duration, as docs/sql.md shows it.
 	got = tl.rows(t, `WITH ev AS (SELECT * FROM view_instance('async_events', '`+p.ProcessID+`'))
 		SELECT b.name, b.otel_span_id, epoch_ms(e.time) - epoch_ms(b.time) FROM ev b JOIN ev e ON b.span_id = e.span_id

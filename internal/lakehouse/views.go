@@ -122,8 +122,9 @@ var viewSets = []*viewSet{
 		},
 	},
 	{
-		// Hash 2: the trace_id, otel_span_id and otel_parent_span_id columns.
-		name: AsyncEventsView, schema: AsyncEventsSchema, hash: []byte{2}, tag: "cpu", instance: perProcess,
+		// Hash 2: the trace_id, otel_span_id and otel_parent_span_id columns;
+		// 3: status, request_bytes and response_bytes.
+		name: AsyncEventsView, schema: AsyncEventsSchema, hash: []byte{3}, tag: "cpu", instance: perProcess,
 		appendBlock: (*Lakehouse).appendAsyncBlock, timeFilter: eventTimeFilter, rowsInEventRange: true,
 	},
 	{

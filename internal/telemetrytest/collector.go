@@ -114,9 +114,9 @@ func (c *Collector) Events() []Event {
 	return out
 }
 
-// Span is an async span rebuilt from its begin and end events and its
+// Span is an async span rebuilt from its begin and end events, its
 // trace ids (AsyncSpanTraceEvent), as lowercase hex ("" when not
-// recorded, or zero).
+// recorded, or zero), and its status (AsyncSpanStatusEvent).
 type Span struct {
 	ID, Parent uint64
 	Depth      uint32
@@ -125,6 +125,12 @@ type Span struct {
 	Begin, End int64 // ticks
 
 	TraceID, OTelSpanID, OTelParentSpanID string
+
+	// HasStatus says whether a status was recorded; the sizes are -1
+	// when unknown.
+	HasStatus                   bool
+	Status                      int64
+	RequestBytes, ResponseBytes int64
 }
 
 // AsyncSpans pairs the async span events received.
@@ -158,6 +164,15 @@ func (c *Collector) AsyncSpans() []Span {
 			s.TraceID = hex(e.Obj, "trace_id_high", "trace_id_low")
 			s.OTelSpanID = hex(e.Obj, "otel_span_id")
 			s.OTelParentSpanID = hex(e.Obj, "otel_parent_span_id")
+			continue
+		}
+		if e.Obj.TypeName == transit.AsyncSpanStatusTypeName {
+			id, _ := e.Obj.U64("span_id")
+			s := get(id)
+			s.HasStatus = true
+			s.Status, _ = e.Obj.I64("status")
+			s.RequestBytes, _ = e.Obj.I64("request_bytes")
+			s.ResponseBytes, _ = e.Obj.I64("response_bytes")
 			continue
 		}
 		begin := e.Obj.TypeName == "BeginAsyncSpanEvent"

@@ -54,7 +54,8 @@
 //	GoExecutionTrace        [i64 time][DynString trigger][Go execution trace bytes to the end] (ours)
 //
 // Our fixed-size AsyncSpanTraceEvent (AsyncSpanTraceTypeName) needs no
-// custom reader: its metadata declares five u64 members.
+// custom reader: its metadata declares five u64 members; nor does our
+// AsyncSpanStatusEvent (AsyncSpanStatusTypeName): a u64 and three i64.
 //
 // Property is the fixed-size type of that name in the metadata ({name,
 // value} StaticStringRefs). A property set decodes to an Object of type

@@ -30,6 +30,14 @@ type UserDefinedType struct {
 // Readers that do not know the type read it generically and ignore it.
 const AsyncSpanTraceTypeName = "AsyncSpanTraceEvent"
 
+// AsyncSpanStatusTypeName is a fixed-size object type of ours on "cpu"
+// streams: the outcome of an async span's operation, recorded just before
+// its end event. Its members are span_id (u64, the async span), status
+// (i64: an HTTP status, a gRPC code), request_bytes and response_bytes
+// (i64, -1 when unknown). Readers that do not know the type read it
+// generically and ignore it.
+const AsyncSpanStatusTypeName = "AsyncSpanStatusEvent"
+
 // Member is one field of a UserDefinedType.
 type Member struct {
 	Name string `cbor:"name"`

@@ -4,7 +4,13 @@
 // the metric rpc_server_duration or rpc_client_duration (seconds, with the
 // properties method and code), and carry the W3C traceparent in the
 // call's metadata, recording the call's trace id and span ids with its
-// span, as telemetry/httptrace does for HTTP.
+// span, as telemetry/httptrace does for HTTP. Each span also records the
+// call's status code (codes.Code as a number: 0 is OK) and the sizes of
+// its request and response messages in their protobuf encoding (summed
+// over the messages of a server stream; -1 when unknown: a client stream
+// ends its span when the stream is established), the columns status,
+// request_bytes and response_bytes of the span's end row in
+// async_events.
 //
 //	srv := grpc.NewServer(
 //		grpc.ChainUnaryInterceptor(grpctrace.UnaryServerInterceptor()),
@@ -21,6 +27,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/micromegas-go/micromegas/telemetry"
 	"github.com/micromegas-go/micromegas/telemetry/traceparent"
@@ -45,7 +52,7 @@ func UnaryServerInterceptor() grpc.UnaryServerInterceptor {
 		ctx, ids := incoming(ctx)
 		ctx, call := serverNames.begin(ctx, info.FullMethod, ids)
 		resp, err := handler(ctx, req)
-		call.end(serverDuration, err)
+		call.end(serverDuration, err, messageSize(req), responseSize(resp, err))
 		return resp, err
 	}
 }
@@ -56,8 +63,9 @@ func StreamServerInterceptor() grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 		ctx, ids := incoming(ss.Context())
 		ctx, call := serverNames.begin(ctx, info.FullMethod, ids)
-		err := handler(srv, &serverStream{ServerStream: ss, ctx: ctx})
-		call.end(serverDuration, err)
+		st := &serverStream{ServerStream: ss, ctx: ctx}
+		err := handler(srv, st)
+		call.end(serverDuration, err, st.received, st.sent)
 		return err
 	}
 }
@@ -68,7 +76,7 @@ func UnaryClientInterceptor() grpc.UnaryClientInterceptor {
 		ctx, ids := outgoing(ctx)
 		ctx, call := clientNames.begin(ctx, method, ids)
 		err := invoker(ctx, method, req, reply, cc, opts...)
-		call.end(clientDuration, err)
+		call.end(clientDuration, err, messageSize(req), responseSize(reply, err))
 		return err
 	}
 }
@@ -81,18 +89,65 @@ func StreamClientInterceptor() grpc.StreamClientInterceptor {
 		ctx, ids := outgoing(ctx)
 		ctx, call := clientNames.begin(ctx, method, ids)
 		cs, err := streamer(ctx, desc, cc, method, opts...)
-		call.end(clientDuration, err)
+		call.end(clientDuration, err, -1, -1)
 		return cs, err
 	}
 }
 
-// serverStream gives the handler the context that carries the span.
+// serverStream gives the handler the context that carries the span, and
+// counts the bytes of the messages it receives and sends.
 type serverStream struct {
 	grpc.ServerStream
-	ctx context.Context
+	ctx            context.Context
+	received, sent int64
 }
 
 func (s *serverStream) Context() context.Context { return s.ctx }
+
+// SendMsg sends m and counts its size.
+func (s *serverStream) SendMsg(m any) error {
+	err := s.ServerStream.SendMsg(m)
+	if err == nil {
+		s.sent = addSize(s.sent, m)
+	}
+	return err
+}
+
+// RecvMsg receives m and counts its size.
+func (s *serverStream) RecvMsg(m any) error {
+	err := s.ServerStream.RecvMsg(m)
+	if err == nil {
+		s.received = addSize(s.received, m)
+	}
+	return err
+}
+
+// messageSize is the size of m's protobuf encoding, -1 when m is not a
+// protobuf message.
+func messageSize(m any) int64 {
+	if pm, ok := m.(proto.Message); ok {
+		return int64(proto.Size(pm))
+	}
+	return -1
+}
+
+// responseSize is the size of a call's response: 0 when the call failed
+// (no response message).
+func responseSize(m any, err error) int64 {
+	if err != nil {
+		return 0
+	}
+	return messageSize(m)
+}
+
+// addSize adds the size of m to total; an unknown size makes it unknown.
+func addSize(total int64, m any) int64 {
+	n := messageSize(m)
+	if n < 0 || total < 0 {
+		return -1
+	}
+	return total + n
+}
 
 // incoming puts the trace of the call's traceparent metadata (or a new
 // one) in ctx, with a new span id for the call, and returns the call's
@@ -135,7 +190,10 @@ func (n *names) begin(ctx context.Context, method string, ids telemetry.TraceIDs
 	return ctx, c
 }
 
-func (c call) end(m *telemetry.Metric, err error) {
-	c.span.End()
-	m.RecordFloatWith(c.names.props(c.method, status.Code(err)), time.Since(c.start).Seconds())
+// end ends the call's span with its status and the sizes of its request
+// and response (-1: unknown), and records its duration.
+func (c call) end(m *telemetry.Metric, err error, reqBytes, respBytes int64) {
+	code := status.Code(err)
+	c.span.EndStatus(telemetry.SpanStatus{Code: int64(code), RequestBytes: reqBytes, ResponseBytes: respBytes})
+	m.RecordFloatWith(c.names.props(c.method, code), time.Since(c.start).Seconds())
 }

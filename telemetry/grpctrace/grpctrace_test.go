@@ -1,15 +1,19 @@
 package grpctrace
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"net"
+	"slices"
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/micromegas-go/micromegas/internal/telemetrytest"
 	"github.com/micromegas-go/micromegas/telemetry"
@@ -40,7 +44,8 @@ func serve(t testing.TB, sopts []grpc.ServerOption, dopts []grpc.DialOption) (*g
 
 // TestInterceptors: unary and stream calls through the interceptors
 // record a span and a duration per call on both sides, and the server
-// sees the client's trace; the spans record their trace ids.
+// sees the client's trace; the spans record their trace ids, and their
+// status code and message sizes.
 func TestInterceptors(t *testing.T) {
 	col := telemetrytest.New(t)
 	g, err := telemetry.Init(telemetry.Config{URL: col.URL(), EnableCPUTracing: true, RuntimeMetricsPeriod: telemetry.RuntimeMetricsOff})
@@ -106,6 +111,33 @@ func TestInterceptors(t *testing.T) {
 		}
 		if s.TraceID != trace.TraceIDString() || s.OTelSpanID == "" || !parentOK {
 			t.Errorf("span %+v: want trace %s, a span id, the caller's span as parent", s, trace.TraceIDString())
+		}
+	}
+	// Status and sizes: the health check request of "db" is 4 bytes, its
+	// SERVING response 2; the failed call has no response; the client
+	// stream's span ends when it is established (sizes unknown), the
+	// server's counts what it received and sent.
+	reqDB := int64(proto.Size(&healthpb.HealthCheckRequest{Service: "db"}))
+	reqNope := int64(proto.Size(&healthpb.HealthCheckRequest{Service: "nope"}))
+	serving := int64(proto.Size(&healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}))
+	type result struct{ status, req, resp int64 }
+	results := map[string][]result{}
+	for _, s := range spans {
+		if !s.HasStatus {
+			t.Errorf("span %+v has no status", s)
+		}
+		results[s.Target+" "+s.Name] = append(results[s.Target+" "+s.Name], result{s.Status, s.RequestBytes, s.ResponseBytes})
+	}
+	for name, want := range map[string][]result{
+		ServerTarget + " /grpc.health.v1.Health/Check": {{0, reqDB, serving}, {int64(codes.NotFound), reqNope, 0}},
+		ClientTarget + " /grpc.health.v1.Health/Check": {{0, reqDB, serving}, {int64(codes.NotFound), reqNope, 0}},
+		ServerTarget + " /grpc.health.v1.Health/Watch": {{int64(codes.Canceled), reqDB, serving}},
+		ClientTarget + " /grpc.health.v1.Health/Watch": {{0, -1, -1}},
+	} {
+		got := results[name]
+		slices.SortFunc(got, func(a, b result) int { return cmp.Compare(a.status, b.status) })
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: status and sizes %v, want %v", name, got, want)
 		}
 	}
 	for name, n := range map[string]int{

@@ -11,6 +11,7 @@ import (
 // Metrics of the client transport.
 var (
 	clientDuration = telemetry.NewMetricTarget(ClientTarget, "http_client_request_duration", "seconds", "", 0)
+	clientBytes    = telemetry.NewMetricTarget(ClientTarget, "http_client_response_size", "bytes", "", 0)
 	clientSpans    = newSpans(ClientTarget)
 	clientProps    = newProps("host")
 )
@@ -18,8 +19,12 @@ var (
 // Transport is an http.RoundTripper that records every request it sends:
 // an async span named after the method and the host ("GET
 // api.example.com"), under the span of the request's context, and the
-// metric http_client_request_duration (seconds) with the properties
-// method, host and status (0 when no response came). It sets the W3C
+// metrics http_client_request_duration (seconds) and, when the response
+// gives its Content-Length, http_client_response_size (bytes), with the
+// properties method, host and status (0 when no response came). The span
+// records the status and the sizes of the request and of the response
+// as their Content-Length says (-1 when unknown: the size of a body
+// read after RoundTrip returns is not counted). It sets the W3C
 // traceparent header: the trace of the request's context
 // (traceparent.FromContext, as Middleware puts it there), else a new one,
 // with a new span id that the span records as its own (the caller's
@@ -58,14 +63,33 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			ids.ParentSpanID = tc.SpanID
 		}
 	}
+	reqBytes := requestSize(req)
 	resp, err := base.RoundTrip(req)
-	status := 0
+	st := telemetry.SpanStatus{RequestBytes: reqBytes, ResponseBytes: -1}
 	if err == nil {
-		status = resp.StatusCode
+		st.Code, st.ResponseBytes = int64(resp.StatusCode), resp.ContentLength
 	}
 	m := method(req.Method)
 	host := req.URL.Host
-	span.FinishTraced(clientSpans.get(spanKey{m, host}, spanKey{m, ""}), ids)
-	clientDuration.RecordFloatWith(clientProps.get(propsKey{m, host, status}, propsKey{m, "", status}), time.Since(start).Seconds())
+	span.FinishStatus(clientSpans.get(spanKey{m, host}, spanKey{m, ""}), ids, st)
+	status := int(st.Code)
+	props := clientProps.get(propsKey{m, host, status}, propsKey{m, "", status})
+	clientDuration.RecordFloatWith(props, time.Since(start).Seconds())
+	if st.ResponseBytes >= 0 {
+		clientBytes.RecordIntWith(props, uint64(st.ResponseBytes))
+	}
 	return resp, err
+}
+
+// requestSize is the size of req's body: 0 without a body, its
+// ContentLength when set, -1 when unknown (on a client request, a
+// ContentLength of 0 with a body means unknown).
+func requestSize(req *http.Request) int64 {
+	switch {
+	case req.Body == nil || req.Body == http.NoBody:
+		return 0
+	case req.ContentLength > 0:
+		return req.ContentLength
+	}
+	return -1
 }

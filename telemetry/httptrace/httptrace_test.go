@@ -34,13 +34,15 @@ func startTelemetry(t *testing.T) (*telemetrytest.Collector, *telemetry.Guard) {
 // the route pattern, a child span, the client span under it, their
 // metrics, and carries the trace id of the incoming traceparent to the
 // downstream request; the server and client spans record their trace
-// ids.
+// ids, their status and the sizes of request and response.
 func TestServerAndClient(t *testing.T) {
 	col, g := startTelemetry(t)
 	var downstreamTP string
 	downstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		downstreamTP = r.Header.Get(traceparent.Header)
-		w.WriteHeader(http.StatusNoContent)
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusAccepted)
+		io.WriteString(w, "accepted!")
 	}))
 	defer downstream.Close()
 	client := &http.Client{Transport: NewTransport(nil)}
@@ -50,7 +52,7 @@ func TestServerAndClient(t *testing.T) {
 	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		seen, _ = traceparent.FromContext(r.Context())
 		ctx, span := telemetry.StartAsyncSpan(r.Context(), spanLoad)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, downstream.URL+"/x", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, downstream.URL+"/x", strings.NewReader("payload"))
 		resp, err := client.Do(req)
 		if err != nil {
 			t.Error(err)
@@ -92,7 +94,7 @@ func TestServerAndClient(t *testing.T) {
 	for _, s := range col.AsyncSpans() {
 		spans[s.Name] = s
 	}
-	srvSpan, load, cli := spans["GET /users/{id}"], spans["load_user"], spans["GET "+strings.TrimPrefix(downstream.URL, "http://")]
+	srvSpan, load, cli := spans["GET /users/{id}"], spans["load_user"], spans["POST "+strings.TrimPrefix(downstream.URL, "http://")]
 	if srvSpan.ID == 0 || srvSpan.Target != ServerTarget || srvSpan.End <= srvSpan.Begin {
 		t.Fatalf("server span %+v; spans %v", srvSpan, spans)
 	}
@@ -121,6 +123,24 @@ func TestServerAndClient(t *testing.T) {
 				c.span.TraceID, c.span.OTelSpanID, c.span.OTelParentSpanID, c.trace, c.self, c.parent)
 		}
 	}
+	for _, c := range []struct {
+		name      string
+		span      telemetrytest.Span
+		has       bool
+		status    int64
+		req, resp int64
+	}{
+		{"server", srvSpan, true, 200, 0, int64(len("hello 42"))},
+		{"not found", spans["GET"], true, 404, 0, int64(len("404 page not found\n"))},
+		{"client", cli, true, 202, int64(len("payload")), int64(len("accepted!"))},
+		{"handler", load, false, 0, 0, 0},
+	} {
+		s := c.span
+		if s.HasStatus != c.has || s.Status != c.status || s.RequestBytes != c.req || s.ResponseBytes != c.resp {
+			t.Errorf("%s span: status %v %d, request %d bytes, response %d bytes; want %v %d, %d, %d", c.name,
+				s.HasStatus, s.Status, s.RequestBytes, s.ResponseBytes, c.has, c.status, c.req, c.resp)
+		}
+	}
 	if srvSpan.Begin > load.Begin || srvSpan.End < load.End {
 		t.Errorf("the server span [%d, %d] does not hold its child [%d, %d]", srvSpan.Begin, srvSpan.End, load.Begin, load.End)
 	}
@@ -130,7 +150,7 @@ func TestServerAndClient(t *testing.T) {
 	for _, m := range col.Measures() {
 		route := m.Properties["route"] + m.Properties["host"]
 		got[key{m.Name, route, m.Properties["status"]}] = m.Value
-		if m.Properties["method"] != "GET" {
+		if want := map[string]string{ServerTarget: "GET", ClientTarget: "POST"}[m.Target]; m.Properties["method"] != want {
 			t.Errorf("measure %+v: method", m)
 		}
 	}
@@ -143,8 +163,11 @@ func TestServerAndClient(t *testing.T) {
 	if _, ok := got[key{"http_server_request_duration", "", "404"}]; !ok {
 		t.Errorf("no duration of the 404: %v", got)
 	}
-	if _, ok := got[key{"http_client_request_duration", strings.TrimPrefix(downstream.URL, "http://"), "204"}]; !ok {
+	if _, ok := got[key{"http_client_request_duration", strings.TrimPrefix(downstream.URL, "http://"), "202"}]; !ok {
 		t.Errorf("no client duration: %v", got)
+	}
+	if n := got[key{"http_client_response_size", strings.TrimPrefix(downstream.URL, "http://"), "202"}]; n != float64(len("accepted!")) {
+		t.Errorf("client response size %g, want %d; measures %v", n, len("accepted!"), got)
 	}
 }
 
@@ -205,6 +228,66 @@ func TestFreshTrace(t *testing.T) {
 	}
 	if back.TraceID != trace || back.OTelParentSpanID != call.OTelSpanID || back.OTelSpanID == call.OTelSpanID {
 		t.Errorf("downstream span %+v: want trace %s, parent %s", back, trace, call.OTelSpanID)
+	}
+}
+
+// TestUnknownSizes: sizes that no header gives are -1 on the spans (a
+// chunked request body to the server, a streamed response to the
+// client), the client records no response-size measure then, and a
+// request that got no response has status 0.
+func TestUnknownSizes(t *testing.T) {
+	col, g := startTelemetry(t)
+	srv := httptest.NewServer(Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "part one")
+		w.(http.Flusher).Flush() // no Content-Length: chunked
+		io.WriteString(w, ", part two")
+	})))
+	defer srv.Close()
+	client := &http.Client{Transport: NewTransport(nil)}
+	// A body of unknown length: sent chunked.
+	req, _ := http.NewRequest(http.MethodPut, srv.URL+"/up", io.MultiReader(strings.NewReader("chunked body")))
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	if _, err := client.Get(closed.URL); err == nil {
+		t.Fatal("a request to a closed server succeeded")
+	}
+	if err := g.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	byTarget := map[string][]telemetrytest.Span{}
+	for _, s := range col.AsyncSpans() {
+		byTarget[s.Target] = append(byTarget[s.Target], s)
+	}
+	slices.SortFunc(byTarget[ClientTarget], func(a, b telemetrytest.Span) int { return cmp.Compare(a.Begin, b.Begin) })
+	if len(byTarget[ServerTarget]) != 1 || len(byTarget[ClientTarget]) != 2 {
+		t.Fatalf("spans %v, want one server span and two client spans", byTarget)
+	}
+	for _, c := range []struct {
+		name              string
+		span              telemetrytest.Span
+		status, req, resp int64
+	}{
+		{"server", byTarget[ServerTarget][0], 200, -1, int64(len("part one, part two"))},
+		{"client", byTarget[ClientTarget][0], 200, -1, -1},
+		{"client without response", byTarget[ClientTarget][1], 0, 0, -1},
+	} {
+		s := c.span
+		if !s.HasStatus || s.Status != c.status || s.RequestBytes != c.req || s.ResponseBytes != c.resp {
+			t.Errorf("%s span: status %v %d, request %d bytes, response %d bytes; want %d, %d, %d", c.name,
+				s.HasStatus, s.Status, s.RequestBytes, s.ResponseBytes, c.status, c.req, c.resp)
+		}
+	}
+	for _, m := range col.Measures() {
+		if m.Name == "http_client_response_size" {
+			t.Errorf("a client response size was recorded for a response of unknown size: %+v", m)
+		}
 	}
 }
 

@@ -29,7 +29,10 @@ var (
 // when it has none, is in the request's context (traceparent.FromContext)
 // and passed on by Transport; the span records its trace id, its own
 // span id in the trace and the caller's (the async_events columns
-// trace_id, otel_span_id, otel_parent_span_id). At debug level (target
+// trace_id, otel_span_id, otel_parent_span_id of its begin row), and the
+// response's status, the request's Content-Length (-1 when it has none)
+// and the response's size in bytes (the columns status, request_bytes
+// and response_bytes of its end row). At debug level (target
 // micromegas/http/server) each request is also logged with its trace id.
 //
 // Spans are recorded when CPU tracing is on (see telemetry.Config); the
@@ -56,8 +59,9 @@ func Middleware(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
-		span.FinishTraced(serverSpans.get(spanKey{m, rt}, spanKey{m, ""}),
-			telemetry.TraceIDs{TraceID: tc.TraceID, SpanID: tc.SpanID, ParentSpanID: in.SpanID})
+		span.FinishStatus(serverSpans.get(spanKey{m, rt}, spanKey{m, ""}),
+			telemetry.TraceIDs{TraceID: tc.TraceID, SpanID: tc.SpanID, ParentSpanID: in.SpanID},
+			telemetry.SpanStatus{Code: int64(status), RequestBytes: r.ContentLength, ResponseBytes: rec.bytes})
 		props := serverProps.get(propsKey{m, rt, status}, propsKey{m, "", status})
 		elapsed := time.Since(start)
 		serverDuration.RecordFloatWith(props, elapsed.Seconds())

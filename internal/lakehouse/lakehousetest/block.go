@@ -285,6 +285,17 @@ func (b *Block) AsyncTrace(spanID uint64, traceID [16]byte, otelSpan, otelParent
 	b.n++
 }
 
+// AsyncStatus appends an AsyncSpanStatusEvent: the status of async span
+// spanID and the sizes of its request and response (-1: unknown).
+func (b *Block) AsyncStatus(spanID uint64, status, requestBytes, responseBytes int64) {
+	b.objs = append(b.objs, asyncSpanStatus)
+	b.objs = transit.AppendU64(b.objs, uint64(responseBytes))
+	b.objs = transit.AppendU64(b.objs, uint64(requestBytes))
+	b.objs = transit.AppendU64(b.objs, uint64(status))
+	b.objs = transit.AppendU64(b.objs, spanID)
+	b.n++
+}
+
 // Payload returns the stored form of the block: the CBOR BlockPayload of
 // the LZ4-compressed dependencies and objects.
 func (b *Block) Payload() ([]byte, error) {

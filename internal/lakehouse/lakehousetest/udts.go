@@ -113,6 +113,7 @@ const (
 	beginAsyncNamedSpan
 	endAsyncNamedSpan
 	asyncSpanTrace
+	asyncSpanStatus
 	threadStringID
 )
 
@@ -152,6 +153,11 @@ func ThreadUDTs() []transit.UserDefinedType {
 		asyncSpanTrace: {Name: transit.AsyncSpanTraceTypeName, Size: 40, Members: []transit.Member{
 			intr("otel_parent_span_id", "u64", 0, 8), intr("otel_span_id", "u64", 8, 8),
 			intr("trace_id_high", "u64", 16, 8), intr("trace_id_low", "u64", 24, 8), intr("span_id", "u64", 32, 8)}},
+		// Ours (transit.AsyncSpanStatusTypeName), in another member order
+		// than package telemetry's.
+		asyncSpanStatus: {Name: transit.AsyncSpanStatusTypeName, Size: 32, Members: []transit.Member{
+			intr("response_bytes", "i64", 0, 8), intr("request_bytes", "i64", 8, 8),
+			intr("status", "i64", 16, 8), intr("span_id", "u64", 24, 8)}},
 		threadStringID: stringRefType("StringId"),
 	}
 }
