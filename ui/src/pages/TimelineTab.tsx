@@ -487,6 +487,18 @@ function SpanDetails({ pid, base, sel }: { pid: string; base: bigint; sel: Selec
       </h3>
       <div class="muted small">
         {sel.track.title} · {s.target} · {s.file}:{s.line} · from {formatTime(nsToMs(bNs))}
+        {s.traceId && (
+          <>
+            {" · "}
+            <a
+              href={`/traces/${s.traceId}?process=${pid}`}
+              data-testid="span-trace"
+              title={`the trace ${s.traceId}, with the async spans of this process`}
+            >
+              trace
+            </a>
+          </>
+        )}
       </div>
       {load.error !== undefined && <ErrorBox error={load.error} what="the children" />}
       {load.data && (
@@ -538,6 +550,8 @@ export function toSpans(f: import("../arrow").Frame): Span[] {
       line: Number(c.line[i] ?? 0),
       n: Number(c.n[i]),
     };
+    const trace = c.trace_id?.[i];
+    if (trace) out[i].traceId = String(trace);
   }
   return out;
 }

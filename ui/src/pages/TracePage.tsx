@@ -8,6 +8,7 @@ import { resolveRange, type Range } from "../range";
 import { setParams, useRoute } from "../router";
 import { formatDuration, formatLogTime, formatTime } from "../time";
 import { basename } from "./ProcessesPage";
+import { loadAsyncSpans, loadExes, processesParam, traceProcesses } from "../trace/async";
 import { loadLogs, loadSpans, MAX_LOGS, MAX_SPANS, type Span, type TraceLog } from "../trace/queries";
 import { SpanDetails } from "../trace/SpanDetails";
 import { TraceIdBox } from "../trace/TraceIdBox";
@@ -16,7 +17,8 @@ import { Waterfall } from "../trace/Waterfall";
 
 const SHOWN_LOGS = 1000;
 
-/** TracePage shows one trace: the waterfall of its spans across services, and its log lines. */
+/** TracePage shows one trace: the waterfall of its spans across services (OpenTelemetry spans and our
+ * library's async spans of the processes it knows), and its log lines. */
 export function TracePage({ traceId: raw, tick, now, setPageRange }: PageProps & { traceId: string }) {
   const { params } = useRoute();
   const traceId = normalizeTraceId(raw);
@@ -25,7 +27,6 @@ export function TracePage({ traceId: raw, tick, now, setPageRange }: PageProps &
     [traceId, tick],
   );
   const tree = useMemo(() => (spans.data ? buildTree(spans.data.slice(0, MAX_SPANS)) : null), [spans.data]);
-  const colors = useMemo(() => serviceColors((spans.data ?? []).map((s) => s.service)), [spans.data]);
   // The range of the log lines: the trace's, widened for clocks that disagree; without spans, the URL's.
   const extent = useMemo(() => {
     if (!tree || tree.rows.length === 0) return undefined;
@@ -51,10 +52,44 @@ export function TracePage({ traceId: raw, tick, now, setPageRange }: PageProps &
       traceId && range ? loadLogs(traceId, range.beginMs, range.endMs, signal) : Promise.resolve(undefined),
     [traceId, range?.beginMs, range?.endMs, tick],
   );
+  // The processes whose async spans are read: the URL's ?process=, then those of the spans and log lines.
+  const urlPids = processesParam(params);
+  const logsDone = logs.data !== undefined || logs.error !== undefined;
+  const procs = useMemo(() => {
+    if (!spans.data || !logsDone) return null;
+    const seen = [...spans.data, ...(logs.data ?? [])];
+    const exes = new Map<string, string>();
+    for (const x of seen) if (x.exe && !exes.has(x.processId)) exes.set(x.processId, x.exe);
+    const { pids, dropped } = traceProcesses(
+      urlPids,
+      seen.map((x) => x.processId),
+    );
+    return { pids, dropped, exes };
+  }, [spans.data, logs.data, logsDone, urlPids.join(",")]);
+  const asyncSpans = useLoad(
+    async (signal) => {
+      if (!traceId || !range || !procs || procs.pids.length === 0)
+        return procs ? { spans: [], failed: [] } : undefined;
+      const unknown = procs.pids.filter((p) => !procs.exes.has(p));
+      const more = await loadExes(unknown, range.beginMs, range.endMs, signal);
+      const list = procs.pids.map((pid) => {
+        const exe = procs.exes.get(pid) ?? more.get(pid) ?? "";
+        return { pid, exe, service: exe ? basename(exe) : pid.slice(0, 8) };
+      });
+      return loadAsyncSpans(traceId, list, range.beginMs, range.endMs, signal);
+    },
+    [traceId, range?.beginMs, range?.endMs, procs, tick],
+  );
+  // The waterfall: OpenTelemetry spans and async spans, parented through their OpenTelemetry ids.
+  const all = useMemo(() => {
+    if (!tree || !asyncSpans.data || asyncSpans.data.spans.length === 0) return tree;
+    return buildTree([...(spans.data ?? []).slice(0, MAX_SPANS), ...asyncSpans.data.spans]);
+  }, [tree, asyncSpans.data]);
+  const allColors = useMemo(() => serviceColors((all?.rows ?? []).map((r) => r.span.service)), [all]);
   const selectedId = params.get("span");
   const selected = useMemo(
-    () => (selectedId ? (tree?.rows.find((r) => r.span.spanId === selectedId)?.span ?? null) : null),
-    [selectedId, tree],
+    () => (selectedId ? (all?.rows.find((r) => r.span.spanId === selectedId)?.span ?? null) : null),
+    [selectedId, all],
   );
   const select = (id: string | null) => setParams({ span: id }, true);
 
@@ -84,25 +119,61 @@ export function TracePage({ traceId: raw, tick, now, setPageRange }: PageProps &
         <ErrorBox error={spans.error} what="the spans of the trace" />
       </section>
     );
-  if (!tree)
+  if (!tree || !all)
     return (
       <section class="page trace">
         {head}
         <div class="loading">Loading…</div>
       </section>
     );
-  const services = [...colors.entries()];
-  const errors = tree.rows.filter((r) => r.span.statusCode === "error").length;
-  const processes = new Set(tree.rows.map((r) => r.span.processId)).size;
+  const services = [...allColors.entries()];
+  const errors = all.rows.filter((r) => r.span.statusCode === "error").length;
+  const processes = new Set(all.rows.map((r) => r.span.processId)).size;
   const logList = logs.data ?? [];
+  const asyncCount = asyncSpans.data?.spans.length ?? 0;
+  const asyncNote = (
+    <>
+      {asyncSpans.loading && (
+        <div class="muted small" data-testid="trace-async-loading">
+          Reading the async spans of {procs?.pids.length ?? 0} processes…
+        </div>
+      )}
+      {asyncSpans.error !== undefined && (
+        <ErrorBox error={asyncSpans.error} what="the async spans of the trace's processes" />
+      )}
+      {asyncSpans.data?.failed.map((f) => (
+        <div class="muted small" key={f.pid} data-testid="trace-async-failed">
+          The async spans of process <span class="mono">{f.pid}</span> could not be read: {f.error}
+        </div>
+      ))}
+      {procs && procs.dropped > 0 && (
+        <div class="muted small">
+          The async spans of {procs.dropped} more {procs.dropped === 1 ? "process are" : "processes are"} not
+          read (at most {procs.pids.length} processes).
+        </div>
+      )}
+    </>
+  );
   return (
     <section class="page trace">
       {head}
-      {tree.rows.length === 0 ? (
+      {asyncNote}
+      {all.rows.length === 0 ? (
         <Empty>
           <span data-testid="trace-unknown">
             No span of trace <span class="mono">{traceId}</span> was received.
           </span>{" "}
+          {asyncSpans.data && (
+            <span data-testid="trace-no-async">
+              No async span of our library carries it either in{" "}
+              {procs && procs.pids.length > 0
+                ? `the ${procs.pids.length} processes read`
+                : "any process known to the trace"}
+              : add <span class="mono">?process=&lt;process_id&gt;</span> to the address (repeatable or
+              comma-separated) to read the async spans of a process instrumented with telemetry/httptrace or
+              grpctrace.{" "}
+            </span>
+          )}
           Check that the id is complete, that the services of the trace export their spans to this server
           (OTLP/HTTP on the ingestion address, <span class="mono">/v1/traces</span>, or OTLP/gRPC), that the
           SDK has flushed them (batch exporters send every few seconds) and that the trace is younger than the
@@ -115,13 +186,14 @@ export function TracePage({ traceId: raw, tick, now, setPageRange }: PageProps &
         <>
           <div class="trace-summary" data-testid="trace-summary">
             <span>
-              <b>{tree.rows.length.toLocaleString("en-US")}</b> spans
+              <b>{all.rows.length.toLocaleString("en-US")}</b> spans
+              {asyncCount > 0 && <span data-testid="trace-async-count"> ({asyncCount} async)</span>}
             </span>
             <span>
               <b>{processes}</b> {processes === 1 ? "process" : "processes"}
             </span>
             <span>
-              <b>{formatDuration((tree.end - tree.begin) * 1e6)}</b> from {formatTime(tree.begin)}
+              <b>{formatDuration((all.end - all.begin) * 1e6)}</b> from {formatTime(all.begin)}
             </span>
             {errors > 0 && (
               <span class="status-err">
@@ -137,10 +209,10 @@ export function TracePage({ traceId: raw, tick, now, setPageRange }: PageProps &
               ))}
             </span>
           </div>
-          {tree.orphans > 0 && (
+          {all.orphans > 0 && (
             <div class="muted small" data-testid="trace-orphans">
-              {tree.orphans} {tree.orphans === 1 ? "span is" : "spans are"} shown at the root because{" "}
-              {tree.orphans === 1 ? "its" : "their"} parent was not received (not exported yet, dropped by a
+              {all.orphans} {all.orphans === 1 ? "span is" : "spans are"} shown at the root because{" "}
+              {all.orphans === 1 ? "its" : "their"} parent was not received (not exported yet, dropped by a
               sampler, or sent to another backend).
             </div>
           )}
@@ -151,8 +223,8 @@ export function TracePage({ traceId: raw, tick, now, setPageRange }: PageProps &
             </div>
           )}
           <Waterfall
-            tree={tree}
-            colors={colors}
+            tree={all}
+            colors={allColors}
             logs={logList}
             selected={selectedId}
             onSelect={(id) => select(id === selectedId ? null : id)}
@@ -162,7 +234,7 @@ export function TracePage({ traceId: raw, tick, now, setPageRange }: PageProps &
       )}
       <h2 class="trace-h2">Log lines of the trace</h2>
       {logs.error !== undefined && <ErrorBox error={logs.error} what="the log lines of the trace" />}
-      {logs.data && <TraceLogs logs={logList} spanIds={tree} onSelect={select} />}
+      {logs.data && <TraceLogs logs={logList} spanIds={all} onSelect={select} />}
     </section>
   );
 }

@@ -11,6 +11,8 @@ export interface Span {
   target: string;
   file: string;
   line: number;
+  /** The W3C trace id of an async span that carries one (our library's HTTP/gRPC middleware), else absent. */
+  traceId?: string;
   /** Number of spans: 1 for a span, more for a bucket. */
   n: number;
   agg: boolean;

@@ -29,24 +29,27 @@ GROUP BY depth, (epoch_ns("begin") - ${B}) // ${w.px}
 LIMIT 300000`;
 }
 
-/** asyncSpansSQL pairs the process's async begin/end events in the window into spans. A span is seen when
- * one of its events is in the window; the other end, outside, is clipped to it. */
+/** asyncSpansSQL pairs the process's async begin/end events in the window into spans, with the trace id of
+ * those that carry one. A span is seen when one of its events is in the window; the other end, outside, is
+ * clipped to it. */
 export function asyncSpansSQL(pid: string, w: Window): string {
   const B = w.base;
   const lo = ts(nsToISO(w.lo));
   const hi = ts(nsToISO(w.hi));
   return `WITH ev AS (
-  SELECT span_id, depth, event_type, time, name, target, filename, line
+  SELECT span_id, depth, event_type, time, name, target, filename, line, trace_id
   FROM view_instance('async_events', ${uuid(pid)}) WHERE time >= ${lo} AND time <= ${hi}),
 sp AS (
   SELECT span_id, any_value(depth) AS depth,
     epoch_ns(coalesce(min(time) FILTER (event_type = 'begin'), ${lo})) - ${B} AS b,
     epoch_ns(coalesce(max(time) FILTER (event_type = 'end'), ${hi})) - ${B} AS e,
-    any_value(name) AS name, any_value(target) AS target, any_value(filename) AS filename, any_value(line) AS line
+    any_value(name) AS name, any_value(target) AS target, any_value(filename) AS filename, any_value(line) AS line,
+    max(trace_id) AS trace_id
   FROM ev GROUP BY span_id)
-SELECT false AS agg, depth, b, e, span_id AS id, name, target, filename, line, 1 AS n FROM sp WHERE e - b >= ${w.px}
+SELECT false AS agg, depth, b, e, span_id AS id, name, target, filename, line, 1 AS n, trace_id FROM sp
+WHERE e - b >= ${w.px}
 UNION ALL
-SELECT true, depth, min(b), max(e), NULL, NULL, NULL, NULL, NULL, count(*) FROM sp WHERE e - b < ${w.px}
+SELECT true, depth, min(b), max(e), NULL, NULL, NULL, NULL, NULL, count(*), NULL FROM sp WHERE e - b < ${w.px}
 GROUP BY depth, b // ${w.px}
 LIMIT 300000`;
 }

@@ -1,1 +1,0 @@
-import{t as e}from"./LogViewer-Cux-2Vk6.js";import{l as t}from"./index-Rc4yttFs.js";function n({range:n}){return t(`section`,{class:`page`,children:[t(`div`,{class:`page-head`,children:[t(`h1`,{children:`Logs`}),t(`span`,{class:`muted`,children:[`every process, `,n.label.toLowerCase()]})]}),t(e,{range:n})]})}export{n as LogsPage};

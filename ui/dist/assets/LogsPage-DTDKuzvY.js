@@ -1,0 +1,1 @@
+import{t as e}from"./LogViewer--LW_VBho.js";import{l as t}from"./index-aHzQuf9b.js";function n({range:n}){return t(`section`,{class:`page`,children:[t(`div`,{class:`page-head`,children:[t(`h1`,{children:`Logs`}),t(`span`,{class:`muted`,children:[`every process, `,n.label.toLowerCase()]})]}),t(e,{range:n})]})}export{n as LogsPage};
