@@ -200,6 +200,43 @@ await step("an unknown trace id says so and what to check", async () => {
   await page.getByText('"xyz" is not a trace id').waitFor();
 });
 
+await step("our library's async span nests under the OTel SDK's span, with its status", async () => {
+  // Without ?process= the page knows only the gateway's (OTel) process: two spans.
+  await page.goto(url(`/traces/${cfg.asyncTraceId}`));
+  await row("GET /shop").waitFor();
+  await quiet();
+  assert.deepEqual(await rows(), [
+    [0, "GET /shop", ""],
+    [1, "GET /api/{id}", ""],
+  ]);
+  // With ?process=<pid> (kept in the URL), our server's span joins under the gateway's client span.
+  await page.goto(url(`/traces/${cfg.asyncTraceId}?process=${cfg.asyncProcess}`));
+  await page.getByTestId("trace-async-count").waitFor();
+  await quiet();
+  assert.deepEqual(await rows(), [
+    [0, "GET /shop", ""],
+    [1, "GET /api/{id}", ""],
+    [2, "GET /api/{id}", "error"],
+  ]);
+  assert.ok(page.url().includes(`process=${cfg.asyncProcess}`), page.url());
+  assert.match(
+    await page.getByTestId("trace-summary").textContent(),
+    /3 spans \(1 async\).*2 processes.*1 error/s,
+  );
+  const ours = page.locator('.wf-row[data-depth="2"]');
+  assert.match(await ours.locator(".wf-svc").textContent(), /e2e\.test/);
+  await ours.hover();
+  const tip = page.getByTestId("span-tooltip");
+  await tip.waitFor();
+  const text = await tip.textContent();
+  for (const want of ["async", "status error: HTTP 503", "response_bytes", "4", "status503"])
+    assert.ok(text.includes(want), `tooltip has ${want}: ${text}`);
+  // A trace none of whose spans is found, with a process: the page says so and suggests ?process=.
+  await page.goto(url(`/traces/0123456789abcdef0123456789abcdee?process=${cfg.asyncProcess}`));
+  await page.getByTestId("trace-no-async").waitFor();
+  assert.match(await page.getByTestId("trace-no-async").textContent(), /\?process=/);
+});
+
 await step(`${cfg.bigTraceSpans} spans: first render and scrolling`, async () => {
   await page.goto(url(`/traces/${cfg.bigTraceId}`));
   figures.trace_10k_rendered_ms = Math.round(await markTime("trace-rendered"));

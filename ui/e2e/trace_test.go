@@ -30,8 +30,9 @@ const bigTraceSpans = 10_000
 // TestTracePage sends traces and a log line with the OpenTelemetry Go SDK
 // to a running server and checks the trace page in the browser
 // (trace.mjs): from a log line's trace link to the waterfall, its nesting,
-// orphans, hover and details, the paste box, an unknown id, and the frames
-// of a 10,000-span trace.
+// orphans, hover and details, the paste box, an unknown id, the async span
+// of a process instrumented with our library nested under the OTel SDK's
+// span (sendAsyncTrace), and the frames of a 10,000-span trace.
 func TestTracePage(t *testing.T) {
 	node := requireTools(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
@@ -45,6 +46,7 @@ func TestTracePage(t *testing.T) {
 	small := sendCheckoutTrace(t, ctx, u.Host)
 	big := sendBigTrace(t, ctx, u.Host)
 	sendPeerLogs(t, ctx, u.Host)
+	mixed := sendAsyncTrace(t, ctx, ingest, u.Host)
 
 	shots := os.Getenv("MICROMEGAS_UI_SCREENSHOTS")
 	if shots == "" {
@@ -57,7 +59,7 @@ func TestTracePage(t *testing.T) {
 		"base": strings.TrimSuffix(web, "/"), "chromium": chromiumPath, "profile": t.TempDir(), "screenshots": shots,
 		"figures": figures, "downloads": t.TempDir(),
 		"traceId": small.traceID, "orphanParent": small.missingParent, "bigTraceId": big, "bigTraceSpans": bigTraceSpans,
-		"peerLogLines": peerLogLines,
+		"peerLogLines": peerLogLines, "asyncTraceId": mixed.traceID, "asyncProcess": mixed.processID,
 	}
 	cfgPath := filepath.Join(t.TempDir(), "config.json")
 	b, _ := json.Marshal(cfg)
