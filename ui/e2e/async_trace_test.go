@@ -25,14 +25,15 @@ type asyncTrace struct {
 // sendAsyncTrace sends a trace mixing the OpenTelemetry SDK and our
 // library: a "gateway" service (OTel SDK) calls a server instrumented with
 // telemetry/httptrace, carrying traceparent; the server answers 503 with a
-// 4-byte body. Its async span must nest under the gateway's client span.
+// 4-byte body. Its async span must nest under the gateway's client span
+// (async spans are recorded only with CPU tracing on).
 //
 //	GET /shop (gateway, server)
 //	  GET /api/{id} (gateway, client)
 //	    GET /api/{id} (this process, async; status 503)
 func sendAsyncTrace(t *testing.T, ctx context.Context, ingest, host string) asyncTrace {
 	t.Helper()
-	guard, err := telemetry.Init(telemetry.Config{URL: ingest, RuntimeMetricsPeriod: telemetry.RuntimeMetricsOff})
+	guard, err := telemetry.Init(telemetry.Config{URL: ingest, EnableCPUTracing: true, RuntimeMetricsPeriod: telemetry.RuntimeMetricsOff})
 	if err != nil {
 		t.Fatalf("telemetry init: %v", err)
 	}

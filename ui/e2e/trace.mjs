@@ -211,6 +211,9 @@ await step("our library's async span nests under the OTel SDK's span, with its s
   ]);
   // With ?process=<pid> (kept in the URL), our server's span joins under the gateway's client span.
   await page.goto(url(`/traces/${cfg.asyncTraceId}?process=${cfg.asyncProcess}`));
+  await row("GET /shop").waitFor();
+  await quiet();
+  await page.getByTestId("trace-async-loading").waitFor({ state: "detached" });
   await page.getByTestId("trace-async-count").waitFor();
   await quiet();
   assert.deepEqual(await rows(), [
