@@ -20,6 +20,8 @@ type asyncTrace struct {
 	traceID string
 	// processID is the process of our library whose async span is in the trace.
 	processID string
+	// from and to bound the request (RFC 3339), for the process timeline.
+	from, to string
 }
 
 // sendAsyncTrace sends a trace mixing the OpenTelemetry SDK and our
@@ -49,6 +51,7 @@ func sendAsyncTrace(t *testing.T, ctx context.Context, ingest, host string) asyn
 	tr := gw.Tracer("e2e/gateway")
 	rctx, root := tr.Start(ctx, "GET /shop", trace.WithSpanKind(trace.SpanKindServer))
 	cctx, call := tr.Start(rctx, "GET /api/{id}", trace.WithSpanKind(trace.SpanKindClient))
+	start := time.Now()
 	req, _ := http.NewRequestWithContext(cctx, http.MethodGet, srv.URL+"/api/7", nil)
 	propagation.TraceContext{}.Inject(cctx, propagation.HeaderCarrier(req.Header))
 	resp, err := http.DefaultClient.Do(req)
@@ -59,6 +62,7 @@ func sendAsyncTrace(t *testing.T, ctx context.Context, ingest, host string) asyn
 	resp.Body.Close()
 	call.End()
 	root.End()
+	stop := time.Now()
 	if err := gw.Shutdown(ctx); err != nil {
 		t.Fatalf("send the gateway's spans: %v", err)
 	}
@@ -67,5 +71,6 @@ func sendAsyncTrace(t *testing.T, ctx context.Context, ingest, host string) asyn
 	if err := guard.Shutdown(sctx); err != nil {
 		t.Fatalf("send our library's async spans: %v", err)
 	}
-	return asyncTrace{traceID: root.SpanContext().TraceID().String(), processID: guard.ProcessID()}
+	return asyncTrace{traceID: root.SpanContext().TraceID().String(), processID: guard.ProcessID(),
+		from: start.Add(-time.Millisecond).UTC().Format(time.RFC3339Nano), to: stop.Add(time.Millisecond).UTC().Format(time.RFC3339Nano)}
 }

@@ -240,6 +240,25 @@ await step("our library's async span nests under the OTel SDK's span, with its s
   assert.match(await page.getByTestId("trace-no-async").textContent(), /\?process=/);
 });
 
+await step("the process timeline links a selected async span to its trace", async () => {
+  const q = new URLSearchParams({ tab: "timeline", from: cfg.asyncFrom, to: cfg.asyncTo });
+  await page.goto(url(`/process/${cfg.asyncProcess}?${q}`));
+  await markTime("timeline-drawn");
+  await quiet();
+  const canvas = page.getByTestId("timeline-canvas");
+  const hits = await canvas.evaluate((c) => c.hits);
+  const ours = hits.find((h) => h.name === "GET /api/{id}");
+  assert.ok(ours, `our span drawn: ${hits.map((h) => h.name)}`);
+  await canvas.click({ position: { x: ours.x, y: ours.y } });
+  const link = page.getByTestId("span-trace");
+  await link.waitFor();
+  assert.equal(await link.getAttribute("href"), `/traces/${cfg.asyncTraceId}?process=${cfg.asyncProcess}`);
+  await link.click();
+  await page.getByTestId("trace-async-count").waitFor();
+  assert.ok(page.url().includes(`process=${cfg.asyncProcess}`), page.url());
+  await page.locator('.wf-row[data-depth="2"]').waitFor();
+});
+
 await step(`${cfg.bigTraceSpans} spans: first render and scrolling`, async () => {
   await page.goto(url(`/traces/${cfg.bigTraceId}`));
   figures.trace_10k_rendered_ms = Math.round(await markTime("trace-rendered"));

@@ -32,7 +32,8 @@ const bigTraceSpans = 10_000
 // (trace.mjs): from a log line's trace link to the waterfall, its nesting,
 // orphans, hover and details, the paste box, an unknown id, the async span
 // of a process instrumented with our library nested under the OTel SDK's
-// span (sendAsyncTrace), and the frames of a 10,000-span trace.
+// span (sendAsyncTrace) and the process timeline's link to that trace,
+// and the frames of a 10,000-span trace.
 func TestTracePage(t *testing.T) {
 	node := requireTools(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 6*time.Minute)
@@ -60,6 +61,7 @@ func TestTracePage(t *testing.T) {
 		"figures": figures, "downloads": t.TempDir(),
 		"traceId": small.traceID, "orphanParent": small.missingParent, "bigTraceId": big, "bigTraceSpans": bigTraceSpans,
 		"peerLogLines": peerLogLines, "asyncTraceId": mixed.traceID, "asyncProcess": mixed.processID,
+		"asyncFrom": mixed.from, "asyncTo": mixed.to,
 	}
 	cfgPath := filepath.Join(t.TempDir(), "config.json")
 	b, _ := json.Marshal(cfg)
