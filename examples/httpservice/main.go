@@ -2,7 +2,7 @@
 // feature of the telemetry package: the runtime metrics (on by default),
 // the execution-trace flight recorder, the HTTP middleware and client
 // transport (telemetry/httptrace), the gRPC interceptors
-// (telemetry/grpctrace) and W3C trace context. GET /work/{n} fans out n
+// (telemetry/grpctrace) and W3C trace context. GET /fanout/{n} fans out n
 // goroutines that call GET /item/{i} of the service itself; GET
 // /check/{service} asks the service's own gRPC health server (in the same
 // process, on a loopback port) about service ("items" is serving, any
@@ -12,7 +12,7 @@
 //	make build && bin/micromegas serve &
 //	MICROMEGAS_TELEMETRY_URL=http://127.0.0.1:9000 MICROMEGAS_ENABLE_CPU_TRACING=true \
 //	  MICROMEGAS_FLIGHT_RECORDER=10s go run ./examples/httpservice &
-//	curl 127.0.0.1:8080/work/8; curl 127.0.0.1:8080/check/items; curl 127.0.0.1:8080/fail
+//	curl 127.0.0.1:8080/fanout/8; curl 127.0.0.1:8080/check/items; curl 127.0.0.1:8080/fail
 //	bin/micromegas query "SELECT name, count(*) FROM view_instance('async_events', '<process_id>') GROUP BY name"
 //	bin/micromegas query "SELECT trace_id, count(*) FROM view_instance('async_events', '<process_id>') WHERE trace_id IS NOT NULL GROUP BY 1"
 //	bin/micromegas query "SELECT name, status, response_bytes FROM view_instance('async_events', '<process_id>') WHERE event_type = 'end' AND status IS NOT NULL"
@@ -159,7 +159,7 @@ func routes(base string, client *http.Client, checker healthpb.HealthClient) *ht
 		}
 		fmt.Fprintln(w, sum)
 	})
-	mux.HandleFunc("GET /work/{n}", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /fanout/{n}", func(w http.ResponseWriter, r *http.Request) {
 		n, err := strconv.Atoi(r.PathValue("n"))
 		if err != nil || n < 1 || n > 64 {
 			http.Error(w, "n must be a number from 1 to 64", http.StatusBadRequest)

@@ -15,7 +15,7 @@ import (
 	"github.com/micromegas-go/micromegas/telemetry/httptrace"
 )
 
-// TestService: /work/{n} records the request, its n calls to /item/{i}
+// TestService: /fanout/{n} records the request, its n calls to /item/{i}
 // nested under it and the handlers' spans, the requests and calls in one
 // trace; /check/{service} records the request and the gRPC call (client
 // and server spans) in one trace, with the call's code and the request's
@@ -40,7 +40,7 @@ func TestService(t *testing.T) {
 	}))
 	defer srv.Close()
 	base = srv.URL
-	for _, path := range []string{"/work/3", "/check/items", "/check/nope", "/fail"} {
+	for _, path := range []string{"/fanout/3", "/check/items", "/check/nope", "/fail"} {
 		resp, err := http.Get(base + path)
 		if err != nil {
 			t.Fatal(err)
@@ -66,7 +66,7 @@ func TestService(t *testing.T) {
 		count[s.Name]++
 		traces[s.TraceID]++
 		switch s.Name {
-		case "GET /work/{n}":
+		case "GET /fanout/{n}":
 			work = s.TraceID
 		case "GET /check/{service}":
 			checkTraces = append(checkTraces, s.TraceID)
@@ -94,7 +94,7 @@ func TestService(t *testing.T) {
 		t.Errorf("trace %q of /work has %d spans, want 7: %v", work, traces[work], traces)
 	}
 	host := strings.TrimPrefix(base, "http://")
-	for name, n := range map[string]int{"GET /work/{n}": 1, "GET /item/{i}": 3, "GET " + host: 3, "compute_item": 3, "GET /fail": 1,
+	for name, n := range map[string]int{"GET /fanout/{n}": 1, "GET /item/{i}": 3, "GET " + host: 3, "compute_item": 3, "GET /fail": 1,
 		"GET /check/{service}": 2, "/grpc.health.v1.Health/Check": 4} {
 		if count[name] != n {
 			t.Errorf("%d spans %q, want %d; spans %v", count[name], name, n, count)

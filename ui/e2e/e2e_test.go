@@ -103,12 +103,21 @@ func TestBrowser(t *testing.T) {
 		"base": strings.TrimSuffix(web, "/"), "chromium": chromiumPath, "profile": t.TempDir(), "screenshots": shots, "figures": figures,
 		"hello": hello, "loadLogs": pids[0], "loadLogEntries": logEntries, "loadSpans": pids[1], "downloads": t.TempDir(),
 	}
+	runSteps(t, ctx, node, "browser.mjs", cfg)
+	keepFigures(t, figures, "MICROMEGAS_UI_FIGURES")
+}
+
+// runSteps runs the browser steps of script (a file of ui/e2e) with node,
+// handing it cfg as a JSON file, logs what it prints and fails the test
+// when it exits with an error.
+func runSteps(t *testing.T, ctx context.Context, node, script string, cfg map[string]any) {
+	t.Helper()
 	cfgPath := filepath.Join(t.TempDir(), "config.json")
 	b, _ := json.Marshal(cfg)
 	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(ctx, node, filepath.Join(uiDir(t), "e2e", "browser.mjs"), cfgPath)
+	cmd := exec.CommandContext(ctx, node, filepath.Join(uiDir(t), "e2e", script), cfgPath)
 	cmd.Dir = uiDir(t)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -123,15 +132,27 @@ func TestBrowser(t *testing.T) {
 		t.Log(sc.Text())
 	}
 	if err := cmd.Wait(); err != nil {
-		t.Errorf("browser steps failed (%v): see the lines above", err)
+		t.Errorf("the steps of %s failed (%v): see the lines above", script, err)
 	}
-	if f, err := os.ReadFile(figures); err == nil {
-		t.Logf("figures: %s", f)
-		if dst := os.Getenv("MICROMEGAS_UI_FIGURES"); dst != "" {
-			os.WriteFile(dst, f, 0o644)
+}
+
+// keepFigures logs the figures the browser steps wrote to path, copies
+// them to the file named by the environment variable env when it is set,
+// and fails the test when the steps wrote none.
+func keepFigures(t *testing.T, path, env string) {
+	t.Helper()
+	f, err := os.ReadFile(path)
+	if err != nil {
+		if !t.Failed() {
+			t.Errorf("the browser steps wrote no figures: %v", err)
 		}
-	} else if !t.Failed() {
-		t.Errorf("the browser steps wrote no figures: %v", err)
+		return
+	}
+	t.Logf("figures: %s", f)
+	if dst := os.Getenv(env); dst != "" {
+		if err := os.WriteFile(dst, f, 0o644); err != nil {
+			t.Errorf("copy the figures to %s: %v", dst, err)
+		}
 	}
 }
 

@@ -1,12 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -45,28 +40,7 @@ func TestBrowserSignIn(t *testing.T) {
 
 	cfg := map[string]any{"base": base, "chromium": chromiumPath, "profile": t.TempDir(), "downloads": t.TempDir(),
 		"email": email, "hello": hello, "issuer": h.Issuer}
-	cfgPath := filepath.Join(t.TempDir(), "config.json")
-	b, _ := json.Marshal(cfg)
-	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, node, filepath.Join(uiDir(t), "e2e", "signin.mjs"), cfgPath)
-	cmd.Dir = uiDir(t)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start node: %v", err)
-	}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		t.Log(sc.Text())
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("browser sign-in steps failed (%v): see the lines above", err)
-	}
+	runSteps(t, ctx, node, "signin.mjs", cfg)
 	if h.Logins() == 0 {
 		t.Error("Hydra's login UI was never reached")
 	}

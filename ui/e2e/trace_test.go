@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,36 +60,8 @@ func TestTracePage(t *testing.T) {
 		"peerLogLines": peerLogLines, "asyncTraceId": mixed.traceID, "asyncProcess": mixed.processID,
 		"asyncFrom": mixed.from, "asyncTo": mixed.to,
 	}
-	cfgPath := filepath.Join(t.TempDir(), "config.json")
-	b, _ := json.Marshal(cfg)
-	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, node, filepath.Join(uiDir(t), "e2e", "trace.mjs"), cfgPath)
-	cmd.Dir = uiDir(t)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start node: %v", err)
-	}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		t.Log(sc.Text())
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("trace page steps failed (%v): see the lines above", err)
-	}
-	if f, err := os.ReadFile(figures); err == nil {
-		t.Logf("figures: %s", f)
-		if dst := os.Getenv("MICROMEGAS_UI_TRACE_FIGURES"); dst != "" {
-			os.WriteFile(dst, f, 0o644)
-		}
-	} else if !t.Failed() {
-		t.Errorf("the trace page steps wrote no figures: %v", err)
-	}
+	runSteps(t, ctx, node, "trace.mjs", cfg)
+	keepFigures(t, figures, "MICROMEGAS_UI_TRACE_FIGURES")
 }
 
 // sentTrace is what sendCheckoutTrace sent.
